@@ -1,0 +1,1 @@
+"""The antrean gRPC server: transport over domain rules over storage."""
