@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -117,6 +117,16 @@ class Office:
                 self._slot_times[day.weekday()], self._slot_capacities, strict=False
             )
         )
+
+    def slot_layout(self, day: date) -> list[tuple[datetime, int]]:
+        """The date's slots as (start instant in UTC, capacity), earliest first."""
+        return [
+            (slot.start.astimezone(UTC), slot.capacity) for slot in self.slots_on(day)
+        ]
+
+    def capacity_on(self, day: date) -> int:
+        """The places that a date offers in total; 0 when closed."""
+        return sum(slot.capacity for slot in self.slots_on(day))
 
     def open_dates(self, now: datetime) -> list[date]:
         """Returns the open dates of the booking window, earliest first."""

@@ -1,0 +1,431 @@
+"""The booking rules R2–R10 applied in short transactions.
+
+Each public method validates its input, then runs one write transaction whose
+statements hold the invariants in the database (see ``storage``). A method
+returns the booking it produced, or ``Replayed`` with the stored response when
+its ``request_id`` was seen before (I4).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from antrean.server.domain import codes, rules
+from antrean.server.domain.clock import Clock
+from antrean.server.domain.errors import BookingError, ErrorKind, invalid_argument
+from antrean.server.domain.offices import Office
+from antrean.server.domain.validation import (
+    check_birth_date,
+    normalize_applicant_name,
+    normalize_phone_number,
+)
+from antrean.server.storage import (
+    BookingRecord,
+    BookingState,
+    Conflict,
+    Database,
+    SlotRecord,
+)
+from antrean.server.storage.transaction import Transaction
+
+logger = logging.getLogger(__name__)
+
+# How many other dates a refusal for a full or closed date suggests.
+SUGGESTED_DATES = 3
+# A freshly drawn booking code collides with odds of about 1 in 10^11 per
+# existing booking; a few draws are more than enough.
+_CODE_DRAWS = 5
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """The caller's request id with what identifies the request it came with."""
+
+    request_id: str
+    method: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The stored response of a request id seen before."""
+
+    response: bytes
+
+
+@dataclass(frozen=True)
+class DateAvailability:
+    service_date: date
+    capacity: int
+    remaining: int
+
+
+Encoder = Callable[[BookingRecord], bytes]
+Outcome = BookingRecord | Replayed
+
+
+class Bookings:
+    """Books, confirms, cancels and checks in, for every configured office."""
+
+    def __init__(
+        self,
+        database: Database,
+        offices: Mapping[str, Office],
+        clock: Clock,
+        *,
+        pending_ttl: timedelta = timedelta(minutes=15),
+        max_approval_attempts: int = 5,
+    ) -> None:
+        self._database = database
+        self._offices = offices
+        self._clock = clock
+        self._pending_ttl = pending_ttl
+        self._max_approval_attempts = max_approval_attempts
+
+    def office(self, office_id: str) -> Office:
+        """Returns a configured office or refuses with OFFICE_NOT_FOUND."""
+        office = self._offices.get(office_id)
+        if office is None:
+            raise BookingError(
+                ErrorKind.NOT_FOUND,
+                "OFFICE_NOT_FOUND",
+                f"There is no office {office_id!r}; ask for the list of offices.",
+                metadata={"office_id": office_id},
+            )
+        return office
+
+    # R1, R2, R5, R6, R7: a new request.
+
+    def request(
+        self,
+        *,
+        phone_number: str,
+        office_id: str,
+        applicant_name: str,
+        birth_date: date,
+        service_date: date,
+        key: RequestKey | None = None,
+        encode: Encoder | None = None,
+    ) -> Outcome:
+        """Records a pending booking and draws its approval code."""
+        now = self._clock.now()
+        office = self.office(office_id)
+        phone_number = normalize_phone_number(phone_number)
+        applicant_name = normalize_applicant_name(applicant_name)
+        check_birth_date(birth_date, office.local_date(now))
+        rules.check_service_date(office, service_date, now, self._dates_with_room_after)
+
+        def body(tx: Transaction, now: datetime) -> BookingRecord:
+            self._refuse_if_full(tx, office, service_date, now)
+            tx.release_stale(phone_number, now)
+            return tx.insert_pending(
+                office_id=office.id,
+                phone_number=phone_number,
+                applicant_name=applicant_name,
+                birth_date=birth_date,
+                service_date=service_date,
+                approval_code=codes.new_approval_code(),
+                now=now,
+                expire_time=now + self._pending_ttl,
+            )
+
+        try:
+            return self._run(key, encode, body)
+        except Conflict as conflict:
+            if conflict.what != "active_booking":
+                raise
+            raise self._active_booking_exists(phone_number) from None
+
+    # R3, R6, R10: confirmation.
+
+    def confirm(
+        self,
+        *,
+        phone_number: str,
+        approval_code: str,
+        key: RequestKey | None = None,
+        encode: Encoder | None = None,
+    ) -> Outcome:
+        """Confirms the number's pending booking into the earliest slot with room."""
+        phone_number = normalize_phone_number(phone_number)
+        code = codes.normalize_approval_code(approval_code)
+        if code is None:
+            raise invalid_argument(
+                "INVALID_APPROVAL_CODE",
+                "approval_code",
+                "An approval code is the 8 digits sent in the booking summary.",
+            )
+
+        def body(tx: Transaction, now: datetime) -> BookingRecord | BookingError:
+            booking = tx.latest_booking(phone_number, for_update=True)
+            refusal = rules.confirmation_refusal(
+                booking, code, now, self._max_approval_attempts
+            )
+            if refusal is not None:
+                return self._record_refusal(tx, booking, refusal)
+            assert booking is not None
+            if booking.state is BookingState.CONFIRMED:
+                return booking  # the same code again: the same confirmation
+            office = self.office(booking.office_id)
+            rules.check_still_bookable(office, booking.service_date, now)
+            slot = self._take_earliest_place(tx, office, booking.service_date, now)
+            return self._confirm_into(tx, booking, slot, now)
+
+        return self._run(key, encode, body)
+
+    # R4: cancellation.
+
+    def cancel(
+        self,
+        *,
+        phone_number: str,
+        key: RequestKey | None = None,
+        encode: Encoder | None = None,
+    ) -> Outcome:
+        """Cancels the number's active booking and returns its place."""
+        phone_number = normalize_phone_number(phone_number)
+
+        def body(tx: Transaction, now: datetime) -> BookingRecord:
+            tx.release_stale(phone_number, now)
+            booking = tx.active_booking(phone_number, for_update=True)
+            if booking is None:
+                raise rules.no_active_booking()
+            if booking.slot_id is not None:
+                tx.return_place(booking.slot_id)
+            return tx.cancel(booking.id, now)
+
+        return self._run(key, encode, body)
+
+    # R8: check-in.
+
+    def check_in(
+        self,
+        *,
+        office_id: str,
+        booking_code: str,
+        key: RequestKey | None = None,
+        encode: Encoder | None = None,
+    ) -> Outcome:
+        """Checks an applicant in and gives the day's next queue number."""
+        office = self.office(office_id)
+        code = rules.parse_booking_code(booking_code)
+
+        def body(tx: Transaction, now: datetime) -> BookingRecord:
+            booking = tx.booking_by_code(code, for_update=True)
+            rules.check_can_check_in(booking, office, now)
+            assert booking is not None
+            number = tx.next_queue_number(office.id, booking.service_date)
+            return tx.check_in(booking.id, queue_number=number, now=now)
+
+        return self._run(key, encode, body)
+
+    # Reads.
+
+    def get_by_code(self, booking_code: str, office_id: str = "") -> BookingRecord:
+        code = rules.parse_booking_code(booking_code)
+        with self._database.read() as tx:
+            booking = tx.booking_by_code(code)
+        if booking is None:
+            raise rules.booking_not_found()
+        if office_id and booking.office_id != office_id:
+            raise rules.booking_of_another_office()
+        return booking
+
+    def get_active(self, phone_number: str, office_id: str = "") -> BookingRecord:
+        phone_number = normalize_phone_number(phone_number)
+        now = self._clock.now()
+        with self._database.read() as tx:
+            booking = tx.active_booking(phone_number)
+        if booking is None or not rules.is_active(booking, now):
+            raise rules.no_active_booking()
+        if office_id and booking.office_id != office_id:
+            raise rules.booking_of_another_office()
+        return booking
+
+    def list(
+        self,
+        office_id: str,
+        service_date: date,
+        state: BookingState | None,
+        offset: int,
+        limit: int,
+    ) -> list[BookingRecord]:
+        self.office(office_id)
+        with self._database.read() as tx:
+            return tx.list_bookings(office_id, service_date, state, offset, limit)
+
+    def availability(self, office_id: str) -> list[DateAvailability]:
+        """The places left on each open date of the office's booking window."""
+        office = self.office(office_id)
+        return self._availability(office, self._clock.now())
+
+    # Retention (DESIGN §6).
+
+    def purge(
+        self, *, request_id_retention: timedelta, personal_data_retention: timedelta
+    ) -> tuple[int, int]:
+        """Forgets old request ids and erases old personal data; returns counts."""
+        now = self._clock.now()
+        with self._database.write() as tx:
+            forgotten = tx.forget_request_ids(now - request_id_retention)
+            erased = tx.erase_personal_data((now - personal_data_retention).date())
+        return forgotten, erased
+
+    # The steps.
+
+    def _run(
+        self,
+        key: RequestKey | None,
+        encode: Encoder | None,
+        body: Callable[[Transaction, datetime], BookingRecord | BookingError],
+    ) -> Outcome:
+        """Runs ``body`` in one write transaction, remembering the request id.
+
+        ``body`` raises a BookingError to refuse and roll back, or returns one
+        to refuse after committing what it recorded (a wrong approval code).
+        """
+        for _ in range(_CODE_DRAWS):
+            try:
+                return self._run_once(key, encode, body)
+            except Conflict as conflict:
+                replay = self._stored_replay(key) if key else None
+                if replay is not None:
+                    return replay
+                if conflict.what != "booking_code":
+                    raise
+        raise BookingError(
+            ErrorKind.UNAVAILABLE,
+            "BOOKING_CODE_EXHAUSTED",
+            "No free booking code was found; try again.",
+        )
+
+    def _run_once(self, key, encode, body) -> Outcome:
+        now = self._clock.now()
+        with self._database.write() as tx:
+            if key is not None:
+                replay = _replay(tx, key)
+                if replay is not None:
+                    return replay
+            outcome = body(tx, now)
+            if (
+                key is not None
+                and encode is not None
+                and not isinstance(outcome, BookingError)
+            ):
+                tx.store_response(
+                    key.request_id,
+                    method=key.method,
+                    fingerprint=key.fingerprint,
+                    response=encode(outcome),
+                    now=now,
+                )
+        if isinstance(outcome, BookingError):
+            raise outcome
+        return outcome
+
+    def _stored_replay(self, key: RequestKey) -> Replayed | None:
+        with self._database.read() as tx:
+            return _replay(tx, key)
+
+    def _record_refusal(
+        self, tx: Transaction, booking: BookingRecord | None, refusal: BookingError
+    ) -> BookingError:
+        """Keeps what a refused confirmation must leave behind (R2, R10)."""
+        if booking is None:
+            raise refusal
+        if refusal.reason == "BOOKING_REQUEST_EXPIRED":
+            tx.set_state(booking.id, BookingState.EXPIRED)
+        elif refusal.reason == "APPROVAL_CODE_MISMATCH":
+            attempts = tx.count_wrong_approval(booking.id)
+            left = max(self._max_approval_attempts - attempts, 0)
+            refusal.metadata["attempts_left"] = str(left)
+            if left == 0:
+                tx.set_state(booking.id, BookingState.VOID)
+        else:
+            raise refusal
+        return refusal
+
+    def _take_earliest_place(
+        self, tx: Transaction, office: Office, service_date: date, now: datetime
+    ) -> SlotRecord:
+        """Takes a place in the date's earliest slot that has room (R6, I1)."""
+        slots = tx.slots_of(office.id, service_date)
+        if not slots:
+            tx.add_slots(office.id, service_date, office.slot_layout(service_date))
+            slots = tx.slots_of(office.id, service_date)
+        for slot in slots:
+            if slot.taken < slot.capacity and tx.take_place(slot):
+                return slot
+        raise self._date_full(office, service_date, now, tx)
+
+    def _confirm_into(
+        self, tx: Transaction, booking: BookingRecord, slot: SlotRecord, now: datetime
+    ) -> BookingRecord:
+        return tx.confirm(
+            booking.id, booking_code=codes.new_booking_code(), slot=slot, now=now
+        )
+
+    def _refuse_if_full(
+        self, tx: Transaction, office: Office, service_date: date, now: datetime
+    ) -> None:
+        """Refuses a request for a full date before the citizen confirms."""
+        taken = tx.taken_by_date(office.id, service_date, service_date)
+        if service_date in taken:
+            capacity, used = taken[service_date]
+            if used >= capacity:
+                raise self._date_full(office, service_date, now, tx)
+
+    def _date_full(
+        self, office: Office, day: date, now: datetime, tx: Transaction
+    ) -> BookingError:
+        return rules.date_full(day, self._dates_with_room_after(office, day, now, tx))
+
+    def _dates_with_room_after(
+        self, office: Office, day: date, now: datetime, tx: Transaction | None = None
+    ) -> list[date]:
+        later = [
+            entry.service_date
+            for entry in self._availability(office, now, tx)
+            if entry.service_date > day and entry.remaining > 0
+        ]
+        return later[:SUGGESTED_DATES]
+
+    def _availability(
+        self, office: Office, now: datetime, tx: Transaction | None = None
+    ) -> list[DateAvailability]:
+        dates = office.open_dates(now)
+        if not dates:
+            return []
+        if tx is None:
+            with self._database.read() as read:
+                taken = read.taken_by_date(office.id, dates[0], dates[-1])
+        else:
+            taken = tx.taken_by_date(office.id, dates[0], dates[-1])
+        result = []
+        for day in dates:
+            capacity, used = taken.get(day, (office.capacity_on(day), 0))
+            result.append(DateAvailability(day, capacity, capacity - used))
+        return result
+
+    def _active_booking_exists(self, phone_number: str) -> BookingError:
+        with self._database.read() as tx:
+            booking = tx.active_booking(phone_number)
+        return rules.active_booking_exists(booking)
+
+
+def _replay(tx: Transaction, key: RequestKey) -> Replayed | None:
+    stored = tx.stored_response(key.request_id)
+    if stored is None:
+        return None
+    method, fingerprint, response = stored
+    if (method, fingerprint) != (key.method, key.fingerprint):
+        raise invalid_argument(
+            "REQUEST_ID_REUSED",
+            "request_id",
+            "This request_id was used for a different request; use a new UUID "
+            "for every new request.",
+        )
+    return Replayed(response)

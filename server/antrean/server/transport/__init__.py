@@ -1,0 +1,1 @@
+"""Transport: gRPC servicers and interceptors. The only layer that imports grpc."""

@@ -1,0 +1,247 @@
+"""``BookingService`` servicer: protobuf in, domain calls, protobuf out."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+
+import grpc
+from google.protobuf.message import Message
+
+from antrean.server.domain.bookings import Bookings, Replayed, RequestKey
+from antrean.server.domain.errors import BookingError, ErrorKind, invalid_argument
+from antrean.server.storage import BookingRecord, DatabaseUnavailable
+from antrean.server.transport import convert
+from antrean.server.transport.auth import current_principal
+from antrean.server.transport.status import to_status
+from antrean.v1 import booking_service_pb2 as api
+from antrean.v1 import booking_service_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+def _refusals(method: Callable) -> Callable:
+    """Sends domain refusals as statuses; never leaks an internal error's text."""
+
+    @functools.wraps(method)
+    def wrapper(self, request, context: grpc.ServicerContext):
+        try:
+            return method(self, request, context)
+        except BookingError as refusal:
+            context.abort_with_status(to_status(refusal))
+        except DatabaseUnavailable:
+            context.abort_with_status(to_status(_database_unavailable()))
+
+    return wrapper
+
+
+class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
+    """Implements the contract over the domain's ``Bookings``."""
+
+    def __init__(self, bookings: Bookings) -> None:
+        self._bookings = bookings
+
+    @_refusals
+    def RequestBooking(self, request, context):
+        current_principal().check_office(request.office_id)
+        outcome = self._bookings.request(
+            phone_number=request.phone_number,
+            office_id=request.office_id,
+            applicant_name=request.applicant_name,
+            birth_date=convert.date_from_proto(
+                request.birth_date, "birth_date", "INVALID_BIRTH_DATE"
+            ),
+            service_date=convert.date_from_proto(
+                request.service_date, "service_date", "INVALID_SERVICE_DATE"
+            ),
+            key=_request_key("RequestBooking", request),
+            encode=self._encoder(self._request_response),
+        )
+        return self._respond(
+            api.RequestBookingResponse, outcome, self._request_response
+        )
+
+    @_refusals
+    def ConfirmBooking(self, request, context):
+        outcome = self._bookings.confirm(
+            phone_number=request.phone_number,
+            approval_code=request.approval_code,
+            key=_request_key("ConfirmBooking", request),
+            encode=self._encoder(self._booking_response(api.ConfirmBookingResponse)),
+        )
+        return self._respond(
+            api.ConfirmBookingResponse,
+            outcome,
+            self._booking_response(api.ConfirmBookingResponse),
+        )
+
+    @_refusals
+    def CancelBooking(self, request, context):
+        build = self._booking_response(api.CancelBookingResponse)
+        outcome = self._bookings.cancel(
+            phone_number=request.phone_number,
+            key=_request_key("CancelBooking", request),
+            encode=self._encoder(build),
+        )
+        return self._respond(api.CancelBookingResponse, outcome, build)
+
+    @_refusals
+    def CheckIn(self, request, context):
+        current_principal().check_office(request.office_id)
+        build = self._booking_response(api.CheckInResponse)
+        outcome = self._bookings.check_in(
+            office_id=request.office_id,
+            booking_code=request.booking_code,
+            key=_request_key("CheckIn", request),
+            encode=self._encoder(build),
+        )
+        return self._respond(api.CheckInResponse, outcome, build)
+
+    @_refusals
+    def GetBooking(self, request, context):
+        principal = current_principal()
+        office_id = principal.office_id or request.office_id
+        lookup = request.WhichOneof("lookup")
+        if lookup == "booking_code":
+            record = self._bookings.get_by_code(request.booking_code, office_id)
+        elif lookup == "phone_number":
+            record = self._bookings.get_active(request.phone_number, office_id)
+        else:
+            raise invalid_argument(
+                "MISSING_LOOKUP",
+                "lookup",
+                "Give either booking_code or phone_number.",
+            )
+        return api.GetBookingResponse(booking=self._booking(record))
+
+    @_refusals
+    def ListBookings(self, request, context):
+        current_principal().check_office(request.office_id)
+        service_date = convert.date_from_proto(
+            request.service_date, "service_date", "INVALID_SERVICE_DATE"
+        )
+        state = convert.state_from_proto(request.state)
+        page_size = _page_size(request.page_size)
+        query = f"{request.office_id}|{service_date}|{request.state}"
+        offset = _offset_from_token(request.page_token, query)
+        records = self._bookings.list(
+            request.office_id, service_date, state, offset, page_size + 1
+        )
+        response = api.ListBookingsResponse(
+            bookings=[self._booking(record) for record in records[:page_size]]
+        )
+        if len(records) > page_size:
+            response.next_page_token = _token(offset + page_size, query)
+        return response
+
+    @_refusals
+    def GetAvailability(self, request, context):
+        current_principal().check_office(request.office_id)
+        response = api.GetAvailabilityResponse()
+        for entry in self._bookings.availability(request.office_id):
+            response.dates.add(
+                service_date=convert.date_to_proto(entry.service_date),
+                capacity=entry.capacity,
+                remaining=entry.remaining,
+            )
+        return response
+
+    # Building responses.
+
+    def _booking(self, record: BookingRecord):
+        try:
+            office = self._bookings.office(record.office_id)
+        except BookingError:
+            office = None  # an office removed from the configuration
+        return convert.booking_to_proto(record, office)
+
+    def _request_response(self, record: BookingRecord) -> api.RequestBookingResponse:
+        return api.RequestBookingResponse(
+            booking=self._booking(record), approval_code=record.approval_code or ""
+        )
+
+    def _booking_response(self, response_type):
+        return lambda record: response_type(booking=self._booking(record))
+
+    @staticmethod
+    def _encoder(build: Callable[[BookingRecord], Message]):
+        return lambda record: build(record).SerializeToString(deterministic=True)
+
+    @staticmethod
+    def _respond(response_type, outcome, build):
+        if isinstance(outcome, Replayed):
+            return response_type.FromString(outcome.response)
+        return build(outcome)
+
+
+def _request_key(method: str, request: Message) -> RequestKey | None:
+    """The request id with a fingerprint of everything else in the request."""
+    request_id = request.request_id  # type: ignore[attr-defined]
+    if not request_id:
+        return None
+    try:
+        canonical = str(uuid.UUID(request_id))
+    except ValueError:
+        raise invalid_argument(
+            "INVALID_REQUEST_ID",
+            "request_id",
+            "request_id must be a UUID such as 123e4567-e89b-12d3-a456-426614174000,"
+            " or empty.",
+        ) from None
+    rest = type(request)()
+    rest.CopyFrom(request)
+    rest.request_id = ""  # type: ignore[attr-defined]
+    fingerprint = hashlib.sha256(rest.SerializeToString(deterministic=True))
+    return RequestKey(canonical, method, fingerprint.hexdigest())
+
+
+def _page_size(requested: int) -> int:
+    if requested < 0:
+        raise invalid_argument(
+            "INVALID_PAGE_SIZE", "page_size", "page_size must not be negative."
+        )
+    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def _token(offset: int, query: str) -> str:
+    payload = json.dumps({"offset": offset, "query": _digest(query)})
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def _offset_from_token(token: str, query: str) -> int:
+    if not token:
+        return 0
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        offset = int(payload["offset"])
+        valid = payload["query"] == _digest(query) and offset >= 0
+    except (ValueError, KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise invalid_argument(
+            "INVALID_PAGE_TOKEN",
+            "page_token",
+            "The page token is not from a previous page of this same list; "
+            "start again without a token.",
+        )
+    return offset
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _database_unavailable() -> BookingError:
+    return BookingError(
+        ErrorKind.UNAVAILABLE,
+        "DATABASE_UNAVAILABLE",
+        "The database is not reachable right now; retry with the same request_id.",
+    )
