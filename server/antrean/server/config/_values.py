@@ -1,0 +1,53 @@
+"""Parsers of the settings that the file, the environment and options share."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from antrean.server.config._toml import Invalid
+
+_HOST = re.compile(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+")
+_DATABASE_SCHEMES = ("sqlite", "postgresql")
+
+
+def parse_listen(value: str) -> str:
+    """Checks a HOST:PORT address to listen on; port 0 picks a free one."""
+    host, colon, port = value.strip().rpartition(":")
+    if not colon or not _HOST.fullmatch(host):
+        raise Invalid(
+            f"{value!r} is not HOST:PORT; write e.g. 127.0.0.1:50051, "
+            "0.0.0.0:50051 or [::]:50051"
+        )
+    if not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise Invalid(f"{value!r} has port {port!r}; the port must be 0-65535")
+    return f"{host}:{int(port)}"
+
+
+def parse_database_url(value: str) -> str:
+    """Checks that a database URL names a supported database."""
+    url = value.strip()
+    scheme, separator, _ = url.partition("://")
+    dialect = scheme.partition("+")[0]
+    if scheme.startswith("postgres") and dialect != "postgresql":
+        raise Invalid(f"write postgresql://... instead of {scheme}://...")
+    if not separator or dialect not in _DATABASE_SCHEMES:
+        raise Invalid(
+            "must start with sqlite:// or postgresql://, e.g. "
+            "sqlite:///antrean.db or postgresql://antrean@db-host/antrean"
+        )
+    return url
+
+
+def parse_test_clock(value: str) -> datetime:
+    """Parses the instant a test or demo clock starts at; it needs an offset."""
+    example = "write e.g. 2027-07-19T07:00:00+07:00"
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid(
+            f"{value!r} is not an ISO 8601 date and time; {example}"
+        ) from None
+    if instant.tzinfo is None:
+        raise Invalid(f"{value!r} has no UTC offset; {example}")
+    return instant
