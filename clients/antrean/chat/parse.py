@@ -1,0 +1,210 @@
+"""Parses one incoming chat text into a command (R1).
+
+Parsing is pure: the date that decides two-digit birth years is a parameter,
+never read from the system, and nothing here checks a rule that the server
+enforces (open days, booking window, a birth date in the future).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+APPROVAL_CODE_DIGITS = 8
+
+# Day, month and a two- or four-digit year, with a separator that people type.
+_SEPARATED_DATE = re.compile(
+    r"(\d{1,2})\s*[-\u2013/. ]\s*(\d{1,2})\s*[-\u2013/. ]\s*(\d{4}|\d{2})"
+)
+_UNSEPARATED_DATE = re.compile(r"\d{8}|\d{6}")
+# Digits with the spaces and dashes (phones turn some into en dashes) that
+# people put in when copying a code.
+_CODE_LIKE = re.compile(r"[0-9][0-9\s\-\u2013]*")
+_CODE_DIGIT = re.compile(r"[0-9]")
+# A number this close to 8 digits is a mistyped code; others get the help text.
+_NEAR_CODE_DIGITS = range(APPROVAL_CODE_DIGITS - 2, APPROVAL_CODE_DIGITS + 3)
+
+
+@dataclass(frozen=True)
+class BookingRequestText:
+    """`#NAME#BIRTHDATE#SERVICEDATE`: a citizen asks for a booking."""
+
+    name: str
+    birth_date: date
+    service_date: date
+
+
+@dataclass(frozen=True)
+class ApprovalCode:
+    """The 8-digit approval code sent back to confirm a request."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """`#batal`: cancel the number's active booking."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """`#cek`: show the number's active booking."""
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """Anything else; answered with the help text."""
+
+
+class Problem(enum.Enum):
+    """What is wrong with a text that looked like a command."""
+
+    WRONG_PART_COUNT = "wrong_part_count"
+    NAME_MISSING = "name_missing"
+    BIRTH_DATE_UNREADABLE = "birth_date_unreadable"
+    BIRTH_DATE_NOT_REAL = "birth_date_not_real"
+    SERVICE_DATE_UNREADABLE = "service_date_unreadable"
+    SERVICE_DATE_NOT_REAL = "service_date_not_real"
+    APPROVAL_CODE_LENGTH = "approval_code_length"
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """A text that looked like a command but has one part wrong.
+
+    ``text`` is the offending part as typed (a date, or the digits of a code)
+    and ``count`` the number of parts or digits found, where that helps the
+    reply say what to fix.
+    """
+
+    problem: Problem
+    text: str = ""
+    count: int = 0
+
+
+Command = BookingRequestText | ApprovalCode | Cancel | Check | Unrecognised | ParseError
+
+
+# Turns a two-digit year into a full one, given the month and the day.
+YearRule = Callable[[int, int, int], int]
+
+
+def parse(text: str, *, today: date) -> Command:
+    """Parses one chat message; ``today`` resolves two-digit birth years."""
+    stripped = text.strip()
+    if not stripped:
+        return Unrecognised()
+    if "#" in stripped:
+        return _parse_hash_text(stripped, today)
+    if _CODE_LIKE.fullmatch(stripped):
+        return _parse_code(stripped)
+    return Unrecognised()
+
+
+def _parse_hash_text(text: str, today: date) -> Command:
+    parts = _split_parts(text)
+    if len(parts) == 1:
+        return _parse_single_word(parts[0])
+    if len(parts) != 3:
+        if len(parts) == 2 and all(_looks_like_date(part) for part in parts):
+            return ParseError(Problem.NAME_MISSING)
+        return ParseError(Problem.WRONG_PART_COUNT, count=len(parts))
+
+    name = " ".join(parts[0].split())
+    if not name:
+        return ParseError(Problem.NAME_MISSING)
+
+    birth = _read_date(
+        parts[1],
+        functools.partial(_birth_year, today),
+        Problem.BIRTH_DATE_UNREADABLE,
+        Problem.BIRTH_DATE_NOT_REAL,
+    )
+    if isinstance(birth, ParseError):
+        return birth
+
+    service = _read_date(
+        parts[2],
+        _service_year,
+        Problem.SERVICE_DATE_UNREADABLE,
+        Problem.SERVICE_DATE_NOT_REAL,
+    )
+    if isinstance(service, ParseError):
+        return service
+
+    return BookingRequestText(name=name, birth_date=birth, service_date=service)
+
+
+def _split_parts(text: str) -> list[str]:
+    """Splits on `#`, ignoring one leading and any trailing `#` and spaces."""
+    body = text.removeprefix("#").rstrip("#" + string.whitespace)
+    return [part.strip() for part in body.split("#")]
+
+
+def _parse_single_word(word: str) -> Command:
+    # People copy the approval code with the `#` of the other commands.
+    if _CODE_LIKE.fullmatch(word):
+        return _parse_code(word)
+    keyword = "".join(word.split()).lower()
+    if keyword == "batal":
+        return Cancel()
+    if keyword == "cek":
+        return Check()
+    return Unrecognised()
+
+
+def _parse_code(text: str) -> Command:
+    digits = "".join(_CODE_DIGIT.findall(text))
+    if len(digits) == APPROVAL_CODE_DIGITS:
+        return ApprovalCode(digits)
+    if len(digits) in _NEAR_CODE_DIGITS:
+        return ParseError(Problem.APPROVAL_CODE_LENGTH, text=digits, count=len(digits))
+    return Unrecognised()
+
+
+def _looks_like_date(text: str) -> bool:
+    return _date_fields(text) is not None
+
+
+def _read_date(
+    text: str, two_digit_year: YearRule, unreadable: Problem, not_real: Problem
+) -> date | ParseError:
+    """Reads DDMMYYYY, DDMMYY or D-M-Y with `-`, `/`, `.` or spaces."""
+    fields = _date_fields(text)
+    if fields is None:
+        return ParseError(unreadable, text=text)
+    day, month, year_text = fields
+    year = int(year_text)
+    if len(year_text) == 2:
+        year = two_digit_year(year, month, day)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return ParseError(not_real, text=text)
+
+
+def _date_fields(text: str) -> tuple[int, int, str] | None:
+    if _UNSEPARATED_DATE.fullmatch(text):
+        return int(text[0:2]), int(text[2:4]), text[4:]
+    match = _SEPARATED_DATE.fullmatch(text)
+    if match:
+        return int(match[1]), int(match[2]), match[3]
+    return None
+
+
+def _birth_year(today: date, yy: int, month: int, day: int) -> int:
+    """The latest year ending in ``yy`` whose date is not after ``today``."""
+    year = today.year - (today.year - yy) % 100
+    if year == today.year and (month, day) > (today.month, today.day):
+        year -= 100
+    return year
+
+
+def _service_year(yy: int, month: int, day: int) -> int:
+    # Bookings lie at most weeks ahead, so a two-digit service year is 20YY.
+    return 2000 + yy
