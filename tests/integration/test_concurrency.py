@@ -52,9 +52,7 @@ def race(server, count, task):
 
 def slot_totals(database_url: str) -> tuple[int, int, int]:
     """(places taken by slot counters, confirmed rows, slots over capacity)."""
-    engine = sa.create_engine(
-        database_url.replace("postgresql:", "postgresql+psycopg:")
-    )
+    engine = sa.create_engine(database_url)
     with engine.connect() as connection:
         taken = connection.exec_driver_sql("SELECT SUM(taken) FROM slots").scalar()
         rows = connection.exec_driver_sql(
