@@ -354,3 +354,18 @@ def test_availability_lists_open_dates_with_places_left(client):
     by_date = {date_from_proto(d.service_date): d for d in dates}
     assert (by_date[SERVICE_DATE].capacity, by_date[SERVICE_DATE].remaining) == (50, 49)
     assert date(2027, 7, 17) not in by_date  # a Saturday
+
+
+def test_date_filled_before_confirmation_ends_the_request(client):
+    late = request(client, office_id="kecil").approval_code
+    for n in range(50):
+        confirmed(client, phone_number=f"+62812000{n:05d}", office_id="kecil")
+
+    error = refusal(client.confirm_booking, phone_number=PHONE, approval_code=late)
+    again = request(client, office_id="kecil", service_date=date(2027, 7, 20))
+
+    assert (error.code, error.reason) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "SERVICE_DATE_FULL",
+    )
+    assert again.booking.state == State.STATE_PENDING

@@ -50,7 +50,9 @@ class Booking(_message.Message):
         STATE_CANCELLED: Booking._State.ValueType  # 4
         """Cancelled by the citizen; a confirmed booking's place was returned."""
         STATE_EXPIRED: Booking._State.ValueType  # 5
-        """The request was not confirmed before its expiry time."""
+        """The request was not confirmed before its expiry time, or its date was
+        fully booked by others before it was confirmed.
+        """
         STATE_VOID: Booking._State.ValueType  # 6
         """Too many wrong approval codes were sent; the request is void."""
         STATE_NO_SHOW: Booking._State.ValueType  # 7
@@ -72,7 +74,9 @@ class Booking(_message.Message):
     STATE_CANCELLED: Booking.State.ValueType  # 4
     """Cancelled by the citizen; a confirmed booking's place was returned."""
     STATE_EXPIRED: Booking.State.ValueType  # 5
-    """The request was not confirmed before its expiry time."""
+    """The request was not confirmed before its expiry time, or its date was
+    fully booked by others before it was confirmed.
+    """
     STATE_VOID: Booking.State.ValueType  # 6
     """Too many wrong approval codes were sent; the request is void."""
     STATE_NO_SHOW: Booking.State.ValueType  # 7

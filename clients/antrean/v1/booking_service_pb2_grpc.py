@@ -145,7 +145,8 @@ class BookingServiceServicer:
 
         Takes the earliest slot of the service date that has room and assigns a
         booking code. Confirming an already confirmed booking with the right code
-        returns it unchanged.
+        returns it unchanged. When the date filled up since the request, the
+        request ends (EXPIRED) so that the number can request another date.
 
         Errors: INVALID_ARGUMENT (`INVALID_PHONE_NUMBER`, `INVALID_APPROVAL_CODE`,
         `APPROVAL_CODE_MISMATCH` with metadata `attempts_left`,

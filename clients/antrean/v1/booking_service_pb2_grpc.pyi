@@ -78,7 +78,8 @@ class BookingServiceStub:
 
     Takes the earliest slot of the service date that has room and assigns a
     booking code. Confirming an already confirmed booking with the right code
-    returns it unchanged.
+    returns it unchanged. When the date filled up since the request, the
+    request ends (EXPIRED) so that the number can request another date.
 
     Errors: INVALID_ARGUMENT (`INVALID_PHONE_NUMBER`, `INVALID_APPROVAL_CODE`,
     `APPROVAL_CODE_MISMATCH` with metadata `attempts_left`,
@@ -191,7 +192,8 @@ class BookingServiceAsyncStub(BookingServiceStub):
 
     Takes the earliest slot of the service date that has room and assigns a
     booking code. Confirming an already confirmed booking with the right code
-    returns it unchanged.
+    returns it unchanged. When the date filled up since the request, the
+    request ends (EXPIRED) so that the number can request another date.
 
     Errors: INVALID_ARGUMENT (`INVALID_PHONE_NUMBER`, `INVALID_APPROVAL_CODE`,
     `APPROVAL_CODE_MISMATCH` with metadata `attempts_left`,
@@ -313,7 +315,8 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
 
         Takes the earliest slot of the service date that has room and assigns a
         booking code. Confirming an already confirmed booking with the right code
-        returns it unchanged.
+        returns it unchanged. When the date filled up since the request, the
+        request ends (EXPIRED) so that the number can request another date.
 
         Errors: INVALID_ARGUMENT (`INVALID_PHONE_NUMBER`, `INVALID_APPROVAL_CODE`,
         `APPROVAL_CODE_MISMATCH` with metadata `attempts_left`,

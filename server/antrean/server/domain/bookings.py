@@ -171,7 +171,12 @@ class Bookings:
                 return booking  # the same code again: the same confirmation
             office = self.office(booking.office_id)
             rules.check_still_bookable(office, booking.service_date, now)
-            slot = self._take_earliest_place(tx, office, booking.service_date, now)
+            slot = self._take_earliest_place(tx, office, booking.service_date)
+            if slot is None:
+                # The date filled up since the request: end the request so that
+                # the number can ask for one of the dates that still have room.
+                tx.set_state(booking.id, BookingState.EXPIRED)
+                return self._date_full(office, booking.service_date, now, tx)
             return self._confirm_into(tx, booking, slot, now)
 
         return self._run(key, encode, body)
@@ -349,8 +354,8 @@ class Bookings:
         return refusal
 
     def _take_earliest_place(
-        self, tx: Transaction, office: Office, service_date: date, now: datetime
-    ) -> SlotRecord:
+        self, tx: Transaction, office: Office, service_date: date
+    ) -> SlotRecord | None:
         """Takes a place in the date's earliest slot that has room (R6, I1)."""
         slots = tx.slots_of(office.id, service_date)
         if not slots:
@@ -359,7 +364,7 @@ class Bookings:
         for slot in slots:
             if slot.taken < slot.capacity and tx.take_place(slot):
                 return slot
-        raise self._date_full(office, service_date, now, tx)
+        return None
 
     def _confirm_into(
         self, tx: Transaction, booking: BookingRecord, slot: SlotRecord, now: datetime
