@@ -26,6 +26,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 setup: $(VENV)/.installed
 
 run: setup
+	$(BIN)/antrean-server migrate
 	$(BIN)/antrean-server
 
 test: setup

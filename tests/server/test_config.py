@@ -466,7 +466,7 @@ def test_invalid_environment_variable_is_refused_naming_it(variable, value):
     ("option", "name", "value"),
     [
         ("--listen", "listen", "127.0.0.1:99999"),
-        ("--database-url", "database_url", "oracle://db"),
+        ("--database", "database_url", "oracle://db"),
         ("--test-clock", "test_clock", "2027-07-19T07:00:00"),
     ],
 )

@@ -36,7 +36,7 @@ VARIABLES = {
 }
 OPTIONS = {
     "listen": "--listen",
-    "database_url": "--database-url",
+    "database_url": "--database",
     "test_clock": "--test-clock",
     "config_file": "--config",
 }
