@@ -707,12 +707,6 @@ def test_refused_request_leaves_its_key_free_for_a_retry(bookings):
     assert retried.state is BookingState.PENDING
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Bookings.request checks the booking window before it looks up "
-    "the request id, so a retry after local midnight is refused instead of "
-    "replayed (I4)",
-)
 def test_retried_request_key_replays_after_the_window_moved_on(bookings, clock):
     key = new_key()
     first = request(bookings, service_date=date(2027, 7, 13), key=key, encode=encode)
@@ -731,11 +725,6 @@ def test_retried_request_key_replays_after_the_window_moved_on(bookings, clock):
     assert second == Replayed(str(first.id).encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Bookings._run_once does not store a refusal that it commits, so "
-    "a retried wrong approval code counts a second wrong try (I4)",
-)
 def test_retried_wrong_approval_code_counts_once(bookings):
     pending = request(bookings)
     key = new_key("ConfirmBooking")
@@ -804,12 +793,6 @@ def test_purge_keeps_everything_within_the_retention(bookings, clock):
     assert counts == (0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Transaction.erase_personal_data skips rows still stored as "
-    "pending/confirmed, but stale ones are only released when the same number "
-    "acts again, so an unconfirmed request or a no-show keeps its personal data",
-)
 @pytest.mark.parametrize("confirmed", [False, True], ids=["unconfirmed", "no-show"])
 def test_purge_erases_an_old_booking_the_number_never_came_back_to(
     bookings, clock, confirmed

@@ -8,6 +8,7 @@ its ``request_id`` was seen before (I4).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 # How many other dates a refusal for a full or closed date suggests.
 SUGGESTED_DATES = 3
+# Marks a stored response as a refusal that was committed (a wrong approval
+# code), so that its retry repeats the refusal instead of counting again.
+REFUSED = "!refused"
 # A freshly drawn booking code collides with odds of about 1 in 10^11 per
 # existing booking; a few draws are more than enough.
 _CODE_DRAWS = 5
@@ -111,14 +115,20 @@ class Bookings:
         encode: Encoder | None = None,
     ) -> Outcome:
         """Records a pending booking and draws its approval code."""
-        now = self._clock.now()
         office = self.office(office_id)
         phone_number = normalize_phone_number(phone_number)
         applicant_name = normalize_applicant_name(applicant_name)
-        check_birth_date(birth_date, office.local_date(now))
-        rules.check_service_date(office, service_date, now, self._dates_with_room_after)
 
         def body(tx: Transaction, now: datetime) -> BookingRecord:
+            # Checks that depend on the time run after a retry's replay, so a
+            # retry after midnight still gets its first response (I4).
+            check_birth_date(birth_date, office.local_date(now))
+            rules.check_service_date(
+                office,
+                service_date,
+                now,
+                lambda *args: self._dates_with_room_after(*args, tx),
+            )
             self._refuse_if_full(tx, office, service_date, now)
             tx.release_stale(phone_number, now)
             return tx.insert_pending(
@@ -275,6 +285,7 @@ class Bookings:
         """Forgets old request ids and erases old personal data; returns counts."""
         now = self._clock.now()
         with self._database.write() as tx:
+            tx.release_all_stale(now)
             forgotten = tx.forget_request_ids(now - request_id_retention)
             erased = tx.erase_personal_data((now - personal_data_retention).date())
         return forgotten, erased
@@ -315,16 +326,13 @@ class Bookings:
                 if replay is not None:
                     return replay
             outcome = body(tx, now)
-            if (
-                key is not None
-                and encode is not None
-                and not isinstance(outcome, BookingError)
-            ):
+            if key is not None and encode is not None:
+                refused = isinstance(outcome, BookingError)
                 tx.store_response(
                     key.request_id,
-                    method=key.method,
+                    method=key.method + (REFUSED if refused else ""),
                     fingerprint=key.fingerprint,
-                    response=encode(outcome),
+                    response=_encode_refusal(outcome) if refused else encode(outcome),
                     now=now,
                 )
         if isinstance(outcome, BookingError):
@@ -426,11 +434,37 @@ def _replay(tx: Transaction, key: RequestKey) -> Replayed | None:
     if stored is None:
         return None
     method, fingerprint, response = stored
-    if (method, fingerprint) != (key.method, key.fingerprint):
+    refused = method.endswith(REFUSED)
+    if (method.removesuffix(REFUSED), fingerprint) != (key.method, key.fingerprint):
         raise invalid_argument(
             "REQUEST_ID_REUSED",
             "request_id",
             "This request_id was used for a different request; use a new UUID "
             "for every new request.",
         )
+    if refused:
+        raise _decode_refusal(response)
     return Replayed(response)
+
+
+def _encode_refusal(error: BookingError) -> bytes:
+    return json.dumps(
+        {
+            "kind": error.kind.value,
+            "reason": error.reason,
+            "message": error.message,
+            "metadata": error.metadata,
+            "field": error.field,
+        }
+    ).encode()
+
+
+def _decode_refusal(stored: bytes) -> BookingError:
+    fields = json.loads(stored)
+    return BookingError(
+        ErrorKind(fields["kind"]),
+        fields["reason"],
+        fields["message"],
+        metadata=fields["metadata"],
+        field=fields["field"],
+    )

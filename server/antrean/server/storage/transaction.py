@@ -78,16 +78,22 @@ class Transaction:
 
     def release_stale(self, phone_number: str, now: datetime) -> None:
         """Ends the number's bookings that stopped being active with time (R9)."""
-        number = bookings.c.phone_number == phone_number
+        self._release_stale(now, bookings.c.phone_number == phone_number)
+
+    def release_all_stale(self, now: datetime) -> None:
+        """Ends every booking that stopped being active with time."""
+        self._release_stale(now, sa.true())
+
+    def _release_stale(self, now: datetime, which: sa.ColumnElement[bool]) -> None:
         self._connection.execute(
             sa.update(bookings)
-            .where(number, bookings.c.state == BookingState.PENDING)
+            .where(which, bookings.c.state == BookingState.PENDING)
             .where(bookings.c.expire_time <= now)
             .values(state=BookingState.EXPIRED.value)
         )
         self._connection.execute(
             sa.update(bookings)
-            .where(number, bookings.c.state == BookingState.CONFIRMED)
+            .where(which, bookings.c.state == BookingState.CONFIRMED)
             .where(bookings.c.slot_start_time <= now)
             .values(state=BookingState.NO_SHOW.value)
         )
