@@ -3,12 +3,14 @@
 Every test that takes ``database_url`` runs once per backend chosen with
 ``--db`` (default: both SQLite and PostgreSQL). The PostgreSQL server comes from
 ``ANTREAN_TEST_POSTGRES_URL`` (default: the local server's ``test`` database);
-each test gets a fresh database of its own that is dropped afterwards.
+each test gets a fresh database of its own, migrated, that is dropped
+afterwards. An unreachable PostgreSQL fails the tests; it never skips them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
@@ -21,6 +23,7 @@ from antrean.server.app import AntreanServer, create_server
 from antrean.server.config import Settings
 from antrean.server.domain.clock import FixedClock
 from antrean.server.domain.offices import Office, Period, default_office
+from antrean.server.storage import connect
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ANTREAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -56,21 +59,70 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path) -> Iterator[str]:
-    """A fresh, empty database of the backend; dropped after the test."""
+def database_url(backend: str, tmp_path, _migrated_template: str) -> Iterator[str]:
+    """A fresh database of the backend, migrated to the current schema; dropped
+    after the test.
+
+    It is a copy of a template migrated once per session: a file copy on
+    SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL.
+    """
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'antrean.db'}"
+        path = tmp_path / "antrean.db"
+        shutil.copyfile(_migrated_template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield from _fresh_postgres_database(template=_migrated_template)
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path) -> Iterator[str]:
+    """A fresh, empty database of the backend (no tables); dropped after the test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     yield from _fresh_postgres_database()
 
 
-def _fresh_postgres_database() -> Iterator[str]:
+@pytest.fixture(scope="session")
+def _migrated_template(backend: str, tmp_path_factory) -> Iterator[str]:
+    """A database migrated once per session and backend, for tests to copy."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        _migrate(f"sqlite:///{path}")
+        yield str(path)
+        return
+    for url in _fresh_postgres_database(prefix="antrean_template"):
+        _migrate(url)
+        yield sa.engine.make_url(url).database
+
+
+def _migrate(url: str) -> None:
+    database = connect(url, pool_size=1)
+    try:
+        database.migrate()
+    finally:
+        # No connection may stay open: PostgreSQL copies only an unused
+        # template, and SQLite folds its WAL into the file on the last close.
+        database.dispose()
+
+
+def postgres_admin_engine() -> sa.Engine:
+    """An engine on the PostgreSQL server's admin database, in autocommit."""
+    return sa.create_engine(
+        sa.engine.make_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT"
+    )
+
+
+def _fresh_postgres_database(
+    *, template: str | None = None, prefix: str = "antrean_test"
+) -> Iterator[str]:
     admin_url = sa.engine.make_url(POSTGRES_ADMIN_URL)
-    name = f"antrean_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = postgres_admin_engine()
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
     except sa.exc.OperationalError as error:
         admin.dispose()
         raise RuntimeError(

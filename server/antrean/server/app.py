@@ -15,6 +15,7 @@ from antrean.server.config import Settings
 from antrean.server.domain.bookings import Bookings
 from antrean.server.domain.clock import Clock, OffsetClock, SystemClock
 from antrean.server.storage import Database, DatabaseUnavailable, connect
+from antrean.server.storage.database import deadline
 from antrean.server.transport.auth import AuthInterceptor, Credential
 from antrean.server.transport.servicer import BookingServicer
 from antrean.v1 import booking_service_pb2, booking_service_pb2_grpc
@@ -105,6 +106,32 @@ class AntreanServer:
     settings: Settings = field(default_factory=Settings)
 
 
+class DatabaseDeadlineInterceptor(grpc.ServerInterceptor):
+    """Holds each call's database work to the call's own deadline.
+
+    A transaction still waiting on the database when the caller's deadline
+    passes is rolled back, never committed behind the caller's back; the
+    caller's retry with the same request_id then has the only effect.
+    """
+
+    # TODO(deadlines): this belongs in transport/ with the other interceptors.
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+
+        def bounded(request, context: grpc.ServicerContext):
+            with deadline(context.time_remaining()):
+                return inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            bounded,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
 def make_clock(settings: Settings) -> Clock:
     """The system clock, or the test clock when the setting asks for one."""
     if settings.test_clock is None:
@@ -122,11 +149,19 @@ def create_server(
     clock: Clock | None = None,
     database: Database | None = None,
 ) -> AntreanServer:
-    """Builds the server on ``settings.listen`` (port 0 picks a free port)."""
+    """Builds the server on ``settings.listen`` (port 0 picks a free port).
+
+    Raises SchemaOutOfDate when the database needs ``antrean-server migrate``
+    first, and DatabaseUnavailable when it cannot be reached.
+    """
     database = database or connect(
         settings.database_url, pool_size=settings.worker_threads
     )
-    database.create_schema()
+    try:
+        database.check_schema()
+    except Exception:
+        database.dispose()
+        raise
     bookings = Bookings(
         database,
         {office.id: office for office in settings.offices},
@@ -144,7 +179,7 @@ def create_server(
         futures.ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix="antrean-rpc"
         ),
-        interceptors=[auth],
+        interceptors=[auth, DatabaseDeadlineInterceptor()],
     )
     booking_service_pb2_grpc.add_BookingServiceServicer_to_server(
         BookingServicer(bookings), server

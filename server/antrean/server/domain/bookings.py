@@ -305,7 +305,11 @@ class Bookings:
         """
         for _ in range(_CODE_DRAWS):
             try:
-                return self._run_once(key, encode, body)
+                # A lost connection or a deadlock runs the transaction again.
+                return self._database.retrying(
+                    lambda: self._run_once(key, encode, body),
+                    replayable=key is not None,
+                )
             except Conflict as conflict:
                 replay = self._stored_replay(key) if key else None
                 if replay is not None:

@@ -1,23 +1,100 @@
-"""Engines, connections and the start of a transaction on each database."""
+"""Engines, connections, and transactions that retry faults and keep deadlines.
+
+A write transaction fails in one of three ways that matter to the caller:
+
+- ``Conflict``: a unique constraint refused the write; nothing was written.
+- ``DatabaseUnavailable`` that is *transient*: the connection was lost, or
+  PostgreSQL gave up on the transaction (serialization failure, deadlock).
+  Nothing was written, unless the connection was lost during COMMIT, when the
+  outcome is *in doubt*. ``Database.retrying`` runs such a transaction again.
+- ``DatabaseUnavailable`` otherwise: the database is unreachable, a statement
+  timed out, or the caller's deadline passed; nothing was written.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
 from antrean.server.storage.errors import Conflict, DatabaseUnavailable
-from antrean.server.storage.schema import metadata
 from antrean.server.storage.transaction import Transaction
 
 logger = logging.getLogger(__name__)
 
-# Long enough that writers queue behind each other instead of failing with
-# "database is locked"; a transaction here lasts well under a millisecond.
+T = TypeVar("T")
+
+# Writers queue for SQLite's lock instead of failing with "database is locked";
+# a transaction here lasts well under a millisecond. A call's deadline shortens
+# the wait.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A transient fault is retried this many times, after a random pause of up to
+# RETRY_BACKOFF_SECONDS, doubled at each retry: about 0.15 s in all, at most.
+RETRIES = 3
+RETRY_BACKOFF_SECONDS = 0.02
+# Connections beyond one per RPC thread: the health watcher and the purge.
+POOL_OVERFLOW = 2
+# libpq waits this long for a new connection (a host that drops packets).
+CONNECT_TIMEOUT_SECONDS = 5
+# PostgreSQL's statement_timeout is a 32-bit number of milliseconds; a deadline
+# further away than this is no deadline.
+_LONGEST_DEADLINE_SECONDS = 86_400.0
+# SQLSTATEs after which PostgreSQL has rolled the transaction back and running
+# it again may succeed: serialization_failure, deadlock_detected, and the
+# shutdowns of a restarting server.
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03"}
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "antrean_database_deadline", default=None
+)
+
+
+class TransientFault(DatabaseUnavailable):
+    """A transaction that failed for a reason that may pass; see the module doc.
+
+    ``in_doubt``: the connection was lost during COMMIT, so the transaction may
+    have been committed.
+    """
+
+    def __init__(self, cause: str, *, in_doubt: bool = False) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.in_doubt = in_doubt
+
+
+class DeadlinePassed(DatabaseUnavailable):
+    """The caller's deadline passed; the transaction was rolled back."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Holds the database work done in this block to ``seconds`` from now.
+
+    A write transaction that is still waiting (for a lock, or on a slow
+    statement) when the time is up is rolled back, and none is committed after
+    it: the caller has given up and must retry with the same request id.
+    """
+    if seconds is None or seconds > _LONGEST_DEADLINE_SECONDS:
+        token = _deadline.set(None)
+    else:
+        token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _remaining() -> float | None:
+    """Seconds left before the current deadline, or None without one."""
+    end = _deadline.get()
+    return None if end is None else end - time.monotonic()
 
 
 class Database:
@@ -33,51 +110,141 @@ class Database:
         """A transaction that may write; commits when the block ends normally.
 
         On SQLite it starts with BEGIN IMMEDIATE, so writers queue for the
-        lock up front instead of failing on upgrade from a read lock.
+        lock up front instead of failing on upgrade from a read lock. Under a
+        deadline it commits only while the deadline has not passed.
         """
-        with _translated_errors(), self._writer.begin() as connection:
-            yield Transaction(connection)
+        _check_deadline()
+        with _translated_errors(phase="connect"):
+            connection = self._writer.connect()
+        try:
+            with _translated_errors(phase="transaction"):
+                transaction = connection.begin()
+                self._limit_statements(connection)
+                yield Transaction(connection)
+                _check_deadline()
+            with _translated_errors(phase="commit"):
+                transaction.commit()
+        finally:
+            _close_quietly(connection)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Transaction]:
         """A transaction for reads only; it never writes."""
-        with _translated_errors(), self.engine.connect() as connection:
+        with _translated_errors(phase="read"), self.engine.connect() as connection:
             yield Transaction(connection)
             connection.rollback()
 
+    def retrying(self, run: Callable[[], T], *, replayable: bool) -> T:
+        """Calls ``run``, one whole write transaction, again after a transient fault.
+
+        ``replayable``: ``run`` recognizes its own earlier effect (by request
+        id), so it may also run again when a COMMIT's outcome is in doubt.
+        Retries stop at the caller's deadline.
+        """
+        for retry in range(RETRIES + 1):
+            try:
+                return run()
+            except TransientFault as fault:
+                pause = random.uniform(0, RETRY_BACKOFF_SECONDS * 2**retry)
+                remaining = _remaining()
+                if (
+                    retry == RETRIES
+                    or (fault.in_doubt and not replayable)
+                    or (remaining is not None and remaining <= pause)
+                ):
+                    logger.warning(
+                        "database transaction failed cause=%s in_doubt=%s tries=%d",
+                        fault.cause,
+                        fault.in_doubt,
+                        retry + 1,
+                    )
+                    raise
+                logger.debug(
+                    "database transaction retried cause=%s in_doubt=%s retry=%d",
+                    fault.cause,
+                    fault.in_doubt,
+                    retry + 1,
+                )
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def migrate(self) -> list[str]:
+        """Brings the schema to this version's revision; returns those applied."""
+        from antrean.server.storage import migrate
+
+        with _translated_errors(phase="migrate"), self._writer.begin() as connection:
+            applied = migrate.upgrade(connection)
+        for revision in applied:
+            logger.info(
+                'migration applied revision=%s description="%s"',
+                revision,
+                migrate.description(revision),
+            )
+        return applied
+
+    def check_schema(self) -> None:
+        """Raises SchemaOutOfDate unless the schema is this version's (or newer)."""
+        from antrean.server.storage import migrate
+
+        with _translated_errors(phase="read"), self.engine.connect() as connection:
+            migrate.check(connection)
+
     def create_schema(self) -> None:
-        """Creates the tables that are missing (SQLite quick start and tests)."""
-        with _translated_errors():
-            metadata.create_all(self.engine)
+        """Migrates an empty or older database (quick starts and tests)."""
+        self.migrate()
 
     def ping(self) -> None:
         """Raises DatabaseUnavailable unless the database answers."""
-        with _translated_errors(), self.engine.connect() as connection:
+        with _translated_errors(phase="read"), self.engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def _limit_statements(self, connection: sa.Connection) -> None:
+        """Cancels any statement of this transaction that outlives the deadline."""
+        remaining = _remaining()
+        if remaining is None or self.dialect != "postgresql":
+            return  # SQLite: the busy timeout is set before BEGIN, below
+        milliseconds = max(1, int(remaining * 1000))
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+
 
 def connect(url: str, *, pool_size: int = 8) -> Database:
-    """Opens a database by URL: ``sqlite:///file.db`` or ``postgresql://…``."""
+    """Opens a database by URL: ``sqlite:///file.db`` or ``postgresql://…``.
+
+    ``pool_size`` should be the number of threads that run transactions.
+    """
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(parsed, pool_size)
-    else:
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = sa.create_engine(
-            parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-        )
-    return Database(engine)
+        return Database(_sqlite_engine(parsed, pool_size))
+    return Database(_postgresql_engine(parsed, pool_size))
+
+
+def _postgresql_engine(url: sa.URL, pool_size: int) -> sa.Engine:
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    # The URL's own query parameters win over these defaults.
+    connect_args = {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "application_name": "antrean-server",
+    }
+    return sa.create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=POOL_OVERFLOW,
+        # A connection that died while pooled (a restarted database, a
+        # failover) is replaced at checkout instead of failing a call.
+        pool_pre_ping=True,
+        connect_args={k: v for k, v in connect_args.items() if k not in url.query},
+    )
 
 
 def _sqlite_engine(url: sa.URL, pool_size: int) -> sa.Engine:
     engine = sa.create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=POOL_OVERFLOW,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
 
@@ -96,21 +263,62 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> sa.Engine:
     @event.listens_for(engine, "begin")
     def begin(connection):
         immediate = connection.get_execution_options().get("antrean_write", False)
+        if immediate:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={_sqlite_busy_ms()}")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
+def _sqlite_busy_ms() -> int:
+    """How long a writer may wait for SQLite's lock: up to the deadline."""
+    remaining = _remaining()
+    if remaining is None:
+        return SQLITE_BUSY_TIMEOUT_MS
+    return max(1, min(SQLITE_BUSY_TIMEOUT_MS, int(remaining * 1000)))
+
+
+def _check_deadline() -> None:
+    remaining = _remaining()
+    if remaining is not None and remaining <= 0:
+        logger.debug("database transaction abandoned: deadline passed")
+        raise DeadlinePassed("deadline passed")
+
+
+def _close_quietly(connection: sa.Connection) -> None:
+    """Returns the connection to the pool, rolling back what is uncommitted."""
+    # A lost connection is invalidated already, and its work rolled back.
+    with contextlib.suppress(exc.DBAPIError):
+        connection.close()
+
+
 @contextlib.contextmanager
-def _translated_errors() -> Iterator[None]:
-    """Turns driver errors into the storage layer's own exceptions."""
+def _translated_errors(*, phase: str) -> Iterator[None]:
+    """Turns driver errors into the storage layer's own exceptions.
+
+    ``phase`` says how far a write had got: ``connect`` (nothing sent),
+    ``transaction`` (statements sent, nothing committed), ``commit`` (COMMIT
+    sent), or ``read``/``migrate`` (never retried).
+    """
     try:
         yield
     except exc.IntegrityError as error:
         raise Conflict(_violated_constraint(error)) from error
     except (exc.OperationalError, exc.InterfaceError) as error:
-        logger.warning("database error class=%s", type(error.orig).__name__)
-        raise DatabaseUnavailable(type(error.orig).__name__) from error
+        cause = type(error.orig).__name__
+        if phase in ("connect", "transaction", "commit") and _is_transient(
+            error, phase
+        ):
+            raise TransientFault(cause, in_doubt=phase == "commit") from error
+        logger.debug("database error cause=%s phase=%s", cause, phase)
+        raise DatabaseUnavailable(cause) from error
+
+
+def _is_transient(error: exc.DBAPIError, phase: str) -> bool:
+    if phase == "connect" or error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return sqlstate in _TRANSIENT_SQLSTATES or sqlstate.startswith("08")
 
 
 def _violated_constraint(error: exc.IntegrityError) -> str:
