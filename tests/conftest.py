@@ -45,6 +45,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "backends(*names, why): run only on these backends; `why` says why the "
+        "case does not apply to the others",
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         chosen = [
@@ -55,6 +63,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         unknown = set(chosen) - set(BACKENDS)
         if unknown:
             raise pytest.UsageError(f"--db: unknown backend(s) {sorted(unknown)}")
+        only = metafunc.definition.get_closest_marker("backends")
+        if only is not None:
+            chosen = [name for name in chosen if name in only.args]
         metafunc.parametrize("backend", chosen, scope="session")
 
 

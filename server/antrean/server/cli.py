@@ -103,6 +103,14 @@ def serve(settings: Settings) -> None:
         server = create_server(settings)
     except (DatabaseUnavailable, SchemaOutOfDate) as error:
         _stop_on_database(settings, error)
+
+    def shut_down(signum, _frame):
+        logger.info("shutting down signal=%s", signal.Signals(signum).name)
+        server.stop()
+
+    # Before the start line: whoever reads it may stop the server at once.
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     logger.info(
@@ -112,13 +120,6 @@ def serve(settings: Settings) -> None:
         settings.redacted_database_url(),
         ",".join(f"{o.id}({o.time_zone})" for o in settings.offices),
     )
-
-    def shut_down(signum, _frame):
-        logger.info("shutting down signal=%s", signal.Signals(signum).name)
-        server.stop()
-
-    signal.signal(signal.SIGTERM, shut_down)
-    signal.signal(signal.SIGINT, shut_down)
     server.wait()
     logger.info("server stopped")
 
