@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -43,14 +44,19 @@ RETRY_BACKOFF_SECONDS = 0.02
 POOL_OVERFLOW = 2
 # libpq waits this long for a new connection (a host that drops packets).
 CONNECT_TIMEOUT_SECONDS = 5
-# PostgreSQL's statement_timeout is a 32-bit number of milliseconds; a deadline
-# further away than this is no deadline.
+# PostgreSQL cancels a statement of a call after this long, or at the call's
+# deadline when that is nearer. Set once per connection, so that the usual
+# call (a client's deadline of 10 s or so) costs no extra round trip.
+STATEMENT_TIMEOUT_SECONDS = 5
+# A deadline further away than this is no deadline.
 _LONGEST_DEADLINE_SECONDS = 86_400.0
 # SQLSTATEs after which PostgreSQL has rolled the transaction back and running
 # it again may succeed: serialization_failure, deadlock_detected, and the
 # shutdowns of a restarting server.
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03"}
 
+# The monotonic instant of the current call's deadline: inf for a call without
+# one, None outside calls (background work such as the purge, and migrations).
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "antrean_database_deadline", default=None
 )
@@ -80,9 +86,10 @@ def deadline(seconds: float | None) -> Iterator[None]:
     A write transaction that is still waiting (for a lock, or on a slow
     statement) when the time is up is rolled back, and none is committed after
     it: the caller has given up and must retry with the same request id.
+    ``None`` (or a deadline days away) is a call without a deadline.
     """
     if seconds is None or seconds > _LONGEST_DEADLINE_SECONDS:
-        token = _deadline.set(None)
+        token = _deadline.set(math.inf)
     else:
         token = _deadline.set(time.monotonic() + seconds)
     try:
@@ -92,7 +99,7 @@ def deadline(seconds: float | None) -> Iterator[None]:
 
 
 def _remaining() -> float | None:
-    """Seconds left before the current deadline, or None without one."""
+    """Seconds left before the call's deadline (inf: none); None outside calls."""
     end = _deadline.get()
     return None if end is None else end - time.monotonic()
 
@@ -202,11 +209,20 @@ class Database:
         self.engine.dispose()
 
     def _limit_statements(self, connection: sa.Connection) -> None:
-        """Cancels any statement of this transaction that outlives the deadline."""
-        remaining = _remaining()
-        if remaining is None or self.dialect != "postgresql":
+        """Cancels any statement of this transaction that outlives the deadline.
+
+        Calls with a distant deadline keep the connection's own timeout; work
+        outside calls (the purge) has none.
+        """
+        if self.dialect != "postgresql":
             return  # SQLite: the busy timeout is set before BEGIN, below
-        milliseconds = max(1, int(remaining * 1000))
+        remaining = _remaining()
+        if remaining is None:
+            milliseconds = 0
+        elif remaining < STATEMENT_TIMEOUT_SECONDS:
+            milliseconds = max(1, int(remaining * 1000))
+        else:
+            return
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
 
 
@@ -229,6 +245,10 @@ def _postgresql_engine(url: sa.URL, pool_size: int) -> sa.Engine:
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "application_name": "antrean-server",
     }
+    options = str(url.query.get("options", ""))
+    if "statement_timeout" not in options:
+        timeout = f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000}"
+        connect_args["options"] = f"{options} {timeout}".strip()
     return sa.create_engine(
         url,
         pool_size=pool_size,
@@ -236,7 +256,11 @@ def _postgresql_engine(url: sa.URL, pool_size: int) -> sa.Engine:
         # A connection that died while pooled (a restarted database, a
         # failover) is replaced at checkout instead of failing a call.
         pool_pre_ping=True,
-        connect_args={k: v for k, v in connect_args.items() if k not in url.query},
+        connect_args={
+            key: value
+            for key, value in connect_args.items()
+            if key not in url.query or key == "options"
+        },
     )
 
 
@@ -273,9 +297,9 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> sa.Engine:
 def _sqlite_busy_ms() -> int:
     """How long a writer may wait for SQLite's lock: up to the deadline."""
     remaining = _remaining()
-    if remaining is None:
+    if remaining is None or remaining >= SQLITE_BUSY_TIMEOUT_MS / 1000:
         return SQLITE_BUSY_TIMEOUT_MS
-    return max(1, min(SQLITE_BUSY_TIMEOUT_MS, int(remaining * 1000)))
+    return max(1, int(remaining * 1000))
 
 
 def _check_deadline() -> None:

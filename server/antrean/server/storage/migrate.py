@@ -65,6 +65,8 @@ def upgrade(connection: sa.Connection) -> list[str]:
     at the head) when its tables equal the models.
     """
     if connection.dialect.name == "postgresql":
+        # A migration may take long (an index on a big table): no timeout.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         lock = f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK_KEY})"
         connection.exec_driver_sql(lock)
     before = current(connection)
@@ -74,6 +76,11 @@ def upgrade(connection: sa.Connection) -> list[str]:
         return []
     command.upgrade(config, "head")
     return _revisions_between(before, current(connection))
+
+
+def downgrade(connection: sa.Connection, revision: str) -> None:
+    """Undoes revisions down to ``revision`` (``base``: all); for tests and by hand."""
+    command.downgrade(_config(connection), revision)
 
 
 def check(connection: sa.Connection) -> None:
