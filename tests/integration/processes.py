@@ -318,6 +318,10 @@ class Load:
         with self._lock:
             return len(self.confirmed)
 
+    def failed(self) -> int:
+        with self._lock:
+            return sum(self.failures.values())
+
     def _run(self, worker: int) -> None:
         target = self.targets[worker % len(self.targets)]
         n = self.first_number + worker

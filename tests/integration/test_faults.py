@@ -109,7 +109,7 @@ def test_database_outage_under_load_is_unavailable_then_recovers(
             15,
             "health NOT_SERVING on both servers",
         )
-        wait_until(lambda: load.failures.total() >= 4, 15, "refused calls")
+        wait_until(lambda: load.failed() >= 4, 15, "refused calls")
         proxy.restore()
         wait_until(
             lambda: all(health(t) == "SERVING" for t in targets),

@@ -99,6 +99,7 @@ class AntreanServer:
                 personal_data_retention=settings.personal_data_retention,
             )
         except DatabaseUnavailable:
+            logger.warning("purge failed: database unavailable; next try in an hour")
             return
         if forgotten or erased:
             logger.info("purged request_ids=%d bookings_erased=%d", forgotten, erased)
@@ -114,7 +115,8 @@ class DatabaseDeadlineInterceptor(grpc.ServerInterceptor):
     caller's retry with the same request_id then has the only effect.
     """
 
-    # TODO(deadlines): this belongs in transport/ with the other interceptors.
+    # TODO(layers): move to transport/ beside AuthInterceptor, the only other
+    # interceptor; it was written here while transport/ was being changed.
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
