@@ -76,6 +76,8 @@ def test_servers_killed_mid_load_lose_no_acknowledged_confirmation(
         for server in servers:
             server.kill()
 
+    for server in servers:
+        assert not [line for line in server.log if " ERROR " in line], server.log
     confirmed = "SELECT COUNT(*) FROM bookings WHERE state = 'confirmed'"
     assert count(database_url, confirmed) >= len(acknowledged) >= KILLS * 5
 
