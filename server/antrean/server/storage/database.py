@@ -177,6 +177,8 @@ class Database:
 
     def migrate(self) -> list[str]:
         """Brings the schema to this version's revision; returns those applied."""
+        # Imported here: `python -m antrean.server.storage.migrate` must be able
+        # to run that module as a script without importing it first.
         from antrean.server.storage import migrate
 
         with _translated_errors(phase="migrate"), self._writer.begin() as connection:
