@@ -418,12 +418,21 @@ class Bookings:
     def _refuse_if_full(
         self, tx: Transaction, office: Office, service_date: date, now: datetime
     ) -> None:
-        """Refuses a request for a full date before the citizen confirms."""
-        taken = tx.taken_by_date(office.id, service_date, service_date)
+        """Refuses a request for a full date before the citizen confirms.
+
+        One query reads the whole window, so that a refusal names the next
+        dates with room from the same figures.
+        """
+        dates = office.open_dates(now)
+        first = min(dates[0], service_date) if dates else service_date
+        last = max(dates[-1], service_date) if dates else service_date
+        taken = tx.taken_by_date(office.id, first, last)
         if service_date in taken:
             capacity, used = taken[service_date]
             if used >= capacity:
-                raise self._date_full(office, service_date, now, tx)
+                availability = _availability(office, dates, taken)
+                later = _later_with_room(availability, service_date)
+                raise rules.date_full(service_date, later)
 
     def _date_full(
         self, office: Office, day: date, now: datetime, tx: Transaction
@@ -433,12 +442,7 @@ class Bookings:
     def _dates_with_room_after(
         self, office: Office, day: date, now: datetime, tx: Transaction | None = None
     ) -> list[date]:
-        later = [
-            entry.service_date
-            for entry in self._availability(office, now, tx)
-            if entry.service_date > day and entry.remaining > 0
-        ]
-        return later[:SUGGESTED_DATES]
+        return _later_with_room(self._availability(office, now, tx), day)
 
     def _availability(
         self, office: Office, now: datetime, tx: Transaction | None = None
@@ -451,16 +455,32 @@ class Bookings:
                 taken = read.taken_by_date(office.id, dates[0], dates[-1])
         else:
             taken = tx.taken_by_date(office.id, dates[0], dates[-1])
-        result = []
-        for day in dates:
-            capacity, used = taken.get(day, (office.capacity_on(day), 0))
-            result.append(DateAvailability(day, capacity, capacity - used))
-        return result
+        return _availability(office, dates, taken)
 
     def _active_booking_exists(self, phone_number: str) -> BookingError:
         with self._database.read() as tx:
             booking = tx.active_booking(phone_number)
         return rules.active_booking_exists(booking)
+
+
+def _availability(
+    office: Office, dates: list[date], taken: Mapping[date, tuple[int, int]]
+) -> list[DateAvailability]:
+    """Each open date's capacity and places left, from the slots' figures."""
+    result = []
+    for day in dates:
+        capacity, used = taken.get(day, (office.capacity_on(day), 0))
+        result.append(DateAvailability(day, capacity, capacity - used))
+    return result
+
+
+def _later_with_room(availability: list[DateAvailability], day: date) -> list[date]:
+    later = [
+        entry.service_date
+        for entry in availability
+        if entry.service_date > day and entry.remaining > 0
+    ]
+    return later[:SUGGESTED_DATES]
 
 
 def _replay(tx: Transaction, key: RequestKey) -> Replayed | None:

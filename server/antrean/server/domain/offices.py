@@ -126,13 +126,35 @@ class Office:
 
     def capacity_on(self, day: date) -> int:
         """The places that a date offers in total; 0 when closed."""
-        return sum(slot.capacity for slot in self.slots_on(day))
+        capacity = self._capacities.get(day)
+        if capacity is None:
+            capacity = sum(slot.capacity for slot in self.slots_on(day))
+            self._capacities[day] = capacity
+        return capacity
 
     def open_dates(self, now: datetime) -> list[date]:
         """Returns the open dates of the booking window, earliest first."""
-        first, last = self.window(now)
-        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-        return [day for day in days if self.closure(day) is None]
+        today = self.local_date(now)
+        dates = self._open_dates.get(today)
+        if dates is None:
+            first, last = self.window(now)
+            days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+            dates = tuple(day for day in days if self.closure(day) is None)
+            self._open_dates.clear()  # the window moves once a day
+            self._open_dates[today] = dates
+        return list(dates)
+
+    # The calendar is fixed once the office is configured, so what is worked
+    # out from it is kept: a full date's refusal names the next open dates and
+    # their room, and a flash crowd asks that many times a second.
+
+    @functools.cached_property
+    def _capacities(self) -> dict[date, int]:
+        return {}
+
+    @functools.cached_property
+    def _open_dates(self) -> dict[date, tuple[date, ...]]:
+        return {}
 
 
 def _slot_starts(periods: tuple[Period, ...], minutes: int):

@@ -52,6 +52,7 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
     @_refusals
     def RequestBooking(self, request, context):
         current_principal().check_office(request.office_id)
+        reply = _Reply(api.RequestBookingResponse, self._request_response)
         outcome = self._bookings.request(
             phone_number=request.phone_number,
             office_id=request.office_id,
@@ -63,47 +64,42 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
                 request.service_date, "service_date", "INVALID_SERVICE_DATE"
             ),
             key=_request_key("RequestBooking", request),
-            encode=self._encoder(self._request_response),
+            encode=reply.encode,
         )
-        return self._respond(
-            api.RequestBookingResponse, outcome, self._request_response
-        )
+        return reply.send(outcome)
 
     @_refusals
     def ConfirmBooking(self, request, context):
+        reply = self._booking_reply(api.ConfirmBookingResponse)
         outcome = self._bookings.confirm(
             phone_number=request.phone_number,
             approval_code=request.approval_code,
             key=_request_key("ConfirmBooking", request),
-            encode=self._encoder(self._booking_response(api.ConfirmBookingResponse)),
+            encode=reply.encode,
         )
-        return self._respond(
-            api.ConfirmBookingResponse,
-            outcome,
-            self._booking_response(api.ConfirmBookingResponse),
-        )
+        return reply.send(outcome)
 
     @_refusals
     def CancelBooking(self, request, context):
-        build = self._booking_response(api.CancelBookingResponse)
+        reply = self._booking_reply(api.CancelBookingResponse)
         outcome = self._bookings.cancel(
             phone_number=request.phone_number,
             key=_request_key("CancelBooking", request),
-            encode=self._encoder(build),
+            encode=reply.encode,
         )
-        return self._respond(api.CancelBookingResponse, outcome, build)
+        return reply.send(outcome)
 
     @_refusals
     def CheckIn(self, request, context):
         current_principal().check_office(request.office_id)
-        build = self._booking_response(api.CheckInResponse)
+        reply = self._booking_reply(api.CheckInResponse)
         outcome = self._bookings.check_in(
             office_id=request.office_id,
             booking_code=request.booking_code,
             key=_request_key("CheckIn", request),
-            encode=self._encoder(build),
+            encode=reply.encode,
         )
-        return self._respond(api.CheckInResponse, outcome, build)
+        return reply.send(outcome)
 
     @_refusals
     def GetBooking(self, request, context):
@@ -168,18 +164,32 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
             booking=self._booking(record), approval_code=record.approval_code or ""
         )
 
-    def _booking_response(self, response_type):
-        return lambda record: response_type(booking=self._booking(record))
+    def _booking_reply(self, response_type) -> _Reply:
+        return _Reply(
+            response_type, lambda record: response_type(booking=self._booking(record))
+        )
 
-    @staticmethod
-    def _encoder(build: Callable[[BookingRecord], Message]):
-        return lambda record: build(record).SerializeToString(deterministic=True)
 
-    @staticmethod
-    def _respond(response_type, outcome, build):
+class _Reply:
+    """Builds a mutating call's response once: stored under its request id,
+    then sent."""
+
+    def __init__(self, response_type, build: Callable[[BookingRecord], Message]):
+        self._response_type = response_type
+        self._build = build
+        self._built: tuple[BookingRecord, Message] | None = None
+
+    def encode(self, record: BookingRecord) -> bytes:
+        message = self._build(record)
+        self._built = (record, message)
+        return message.SerializeToString(deterministic=True)
+
+    def send(self, outcome: BookingRecord | Replayed) -> Message:
         if isinstance(outcome, Replayed):
-            return response_type.FromString(outcome.response)
-        return build(outcome)
+            return self._response_type.FromString(outcome.response)
+        if self._built is not None and self._built[0] is outcome:
+            return self._built[1]
+        return self._build(outcome)
 
 
 def _request_key(method: str, request: Message) -> RequestKey | None:
