@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
-from antrean.server.app import create_server
 from antrean.server.storage import SchemaOutOfDate, connect, migrate
 from antrean.server.storage.schema import metadata
+from antrean.server.transport.server import create_server
 from tests.integration.processes import (
     ServerProcess,
     health,
@@ -106,11 +107,33 @@ def test_a_database_made_before_migrations_is_adopted(empty_database_url):
     assert inspect(empty_database_url, migrate.current) == migrate.head()
 
 
+@pytest.mark.backends("postgresql", why="a new SQLite file gets its schema")
 def test_server_refuses_an_empty_database(empty_database_url, settings):
     database = connect(empty_database_url)
 
     with pytest.raises(SchemaOutOfDate, match="antrean-server migrate"):
         create_server(settings, database=database)
+
+
+@pytest.mark.backends("sqlite", why="the embedded default needs no setup")
+def test_a_new_sqlite_file_gets_its_schema_on_first_start(tmp_path, settings):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+
+    server = create_server(dataclasses.replace(settings, database_url=url))
+    server.stop(grace=0)
+
+    assert inspect(url, migrate.current) == migrate.head()
+
+
+def test_server_refuses_a_schema_that_is_behind(database_url, settings):
+    def older(connection: sa.Connection) -> None:
+        connection.execute(sa.text("DELETE FROM alembic_version"))
+        connection.commit()
+
+    inspect(database_url, older)
+
+    with pytest.raises(SchemaOutOfDate, match="antrean-server migrate"):
+        create_server(settings)
 
 
 def test_server_starts_on_a_newer_schema_and_warns(database_url, settings, caplog):
@@ -137,6 +160,7 @@ def test_two_migrations_at_once_both_succeed(empty_database_url):
 # The command line.
 
 
+@pytest.mark.backends("postgresql", why="a new SQLite file gets its schema")
 def test_serving_an_unmigrated_database_stops_with_one_line(empty_database_url):
     result = run_command("--listen", "127.0.0.1:0", "--database", empty_database_url)
 

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61ntrean/v1/booking.proto\x12\nantrean.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xfa\x05\n\x07\x42ooking\x12\x14\n\x0c\x62ooking_code\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x14\n\x0cphone_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12%\n\nbirth_date\x18\x05 \x01(\x0b\x32\x11.google.type.Date\x12\'\n\x0cservice_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12(\n\x05state\x18\x07 \x01(\x0e\x32\x19.antrean.v1.Booking.State\x12\x33\n\x0fslot_start_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x1e\n\x16time_zone_abbreviation\x18\n \x01(\t\x12\x14\n\x0cqueue_number\x18\x0b \x01(\x05\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63onfirm_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rcheck_in_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63\x61ncel_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa7\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_PENDING\x10\x01\x12\x13\n\x0fSTATE_CONFIRMED\x10\x02\x12\x14\n\x10STATE_CHECKED_IN\x10\x03\x12\x13\n\x0fSTATE_CANCELLED\x10\x04\x12\x11\n\rSTATE_EXPIRED\x10\x05\x12\x0e\n\nSTATE_VOID\x10\x06\x12\x11\n\rSTATE_NO_SHOW\x10\x07\"`\n\x10\x44\x61teAvailability\x12\'\n\x0cservice_date\x18\x01 \x01(\x0b\x32\x11.google.type.Date\x12\x10\n\x08\x63\x61pacity\x18\x02 \x01(\x05\x12\x11\n\tremaining\x18\x03 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61ntrean/v1/booking.proto\x12\nantrean.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x8f\x06\n\x07\x42ooking\x12\x14\n\x0c\x62ooking_code\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x14\n\x0cphone_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12%\n\nbirth_date\x18\x05 \x01(\x0b\x32\x11.google.type.Date\x12\'\n\x0cservice_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12(\n\x05state\x18\x07 \x01(\x0e\x32\x19.antrean.v1.Booking.State\x12\x33\n\x0fslot_start_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x1e\n\x16time_zone_abbreviation\x18\n \x01(\t\x12\x14\n\x0cqueue_number\x18\x0b \x01(\x05\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63onfirm_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rcheck_in_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63\x61ncel_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0boffice_name\x18\x11 \x01(\t\"\xa7\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_PENDING\x10\x01\x12\x13\n\x0fSTATE_CONFIRMED\x10\x02\x12\x14\n\x10STATE_CHECKED_IN\x10\x03\x12\x13\n\x0fSTATE_CANCELLED\x10\x04\x12\x11\n\rSTATE_EXPIRED\x10\x05\x12\x0e\n\nSTATE_VOID\x10\x06\x12\x11\n\rSTATE_NO_SHOW\x10\x07\"`\n\x10\x44\x61teAvailability\x12\'\n\x0cservice_date\x18\x01 \x01(\x0b\x32\x11.google.type.Date\x12\x10\n\x08\x63\x61pacity\x18\x02 \x01(\x05\x12\x11\n\tremaining\x18\x03 \x01(\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +34,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'antrean.v1.booking_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BOOKING']._serialized_start=98
-  _globals['_BOOKING']._serialized_end=860
-  _globals['_BOOKING_STATE']._serialized_start=693
-  _globals['_BOOKING_STATE']._serialized_end=860
-  _globals['_DATEAVAILABILITY']._serialized_start=862
-  _globals['_DATEAVAILABILITY']._serialized_end=958
+  _globals['_BOOKING']._serialized_end=881
+  _globals['_BOOKING_STATE']._serialized_start=714
+  _globals['_BOOKING_STATE']._serialized_end=881
+  _globals['_DATEAVAILABILITY']._serialized_start=883
+  _globals['_DATEAVAILABILITY']._serialized_end=979
 # @@protoc_insertion_point(module_scope)

@@ -98,6 +98,7 @@ class Booking(_message.Message):
     CONFIRM_TIME_FIELD_NUMBER: _builtins.int
     CHECK_IN_TIME_FIELD_NUMBER: _builtins.int
     CANCEL_TIME_FIELD_NUMBER: _builtins.int
+    OFFICE_NAME_FIELD_NUMBER: _builtins.int
     booking_code: _builtins.str
     """Output only. The booking code read aloud at the counter: 8 characters of
     an alphabet without 0, O, 1, I and L. Empty until the booking is
@@ -120,6 +121,10 @@ class Booking(_message.Message):
     queue_number: _builtins.int
     """Output only. The applicant's queue number of the day, from 1. Set at
     check-in.
+    """
+    office_name: _builtins.str
+    """Output only. The office's name as citizens know it, e.g. `Kantor
+    Imigrasi Jakarta Pusat`.
     """
     @_builtins.property
     def birth_date(self) -> _date_pb2.Date:
@@ -174,10 +179,11 @@ class Booking(_message.Message):
         confirm_time: _timestamp_pb2.Timestamp | None = ...,
         check_in_time: _timestamp_pb2.Timestamp | None = ...,
         cancel_time: _timestamp_pb2.Timestamp | None = ...,
+        office_name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["birth_date", b"birth_date", "cancel_time", b"cancel_time", "check_in_time", b"check_in_time", "confirm_time", b"confirm_time", "create_time", b"create_time", "expire_time", b"expire_time", "service_date", b"service_date", "slot_start_time", b"slot_start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "birth_date", b"birth_date", "booking_code", b"booking_code", "cancel_time", b"cancel_time", "check_in_time", b"check_in_time", "confirm_time", b"confirm_time", "create_time", b"create_time", "expire_time", b"expire_time", "office_id", b"office_id", "phone_number", b"phone_number", "queue_number", b"queue_number", "service_date", b"service_date", "slot_start_time", b"slot_start_time", "state", b"state", "time_zone", b"time_zone", "time_zone_abbreviation", b"time_zone_abbreviation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "birth_date", b"birth_date", "booking_code", b"booking_code", "cancel_time", b"cancel_time", "check_in_time", b"check_in_time", "confirm_time", b"confirm_time", "create_time", b"create_time", "expire_time", b"expire_time", "office_id", b"office_id", "office_name", b"office_name", "phone_number", b"phone_number", "queue_number", b"queue_number", "service_date", b"service_date", "slot_start_time", b"slot_start_time", "state", b"state", "time_zone", b"time_zone", "time_zone_abbreviation", b"time_zone_abbreviation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

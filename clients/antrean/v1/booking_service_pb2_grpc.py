@@ -189,7 +189,7 @@ class BookingServiceServicer:
         `REQUEST_ID_REUSED`); NOT_FOUND (`BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`);
         PERMISSION_DENIED (`BOOKING_OF_ANOTHER_OFFICE`); FAILED_PRECONDITION
         (`NOT_SERVICE_DATE` with metadata `service_date`, `CHECK_IN_CLOSED` with
-        metadata `slot_start_time`, `BOOKING_NOT_CONFIRMED` with metadata
+        metadata `slot_start_time` and `time_zone`, `BOOKING_NOT_CONFIRMED` with metadata
         `state`, `ALREADY_CHECKED_IN` with metadata `queue_number`).
 
         Idempotent with a `request_id`; without one, a retry is refused with
@@ -215,9 +215,9 @@ class BookingServiceServicer:
         """Lists the bookings of one office and service date, by slot and then by
         confirmation time.
 
-        Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_PAGE_SIZE`,
-        `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`). Read-only; always
-        safe to retry.
+        Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
+        `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).
+        Read-only; always safe to retry.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

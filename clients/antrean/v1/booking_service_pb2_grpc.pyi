@@ -114,7 +114,7 @@ class BookingServiceStub:
     `REQUEST_ID_REUSED`); NOT_FOUND (`BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`);
     PERMISSION_DENIED (`BOOKING_OF_ANOTHER_OFFICE`); FAILED_PRECONDITION
     (`NOT_SERVICE_DATE` with metadata `service_date`, `CHECK_IN_CLOSED` with
-    metadata `slot_start_time`, `BOOKING_NOT_CONFIRMED` with metadata
+    metadata `slot_start_time` and `time_zone`, `BOOKING_NOT_CONFIRMED` with metadata
     `state`, `ALREADY_CHECKED_IN` with metadata `queue_number`).
 
     Idempotent with a `request_id`; without one, a retry is refused with
@@ -132,9 +132,9 @@ class BookingServiceStub:
     """Lists the bookings of one office and service date, by slot and then by
     confirmation time.
 
-    Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_PAGE_SIZE`,
-    `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`). Read-only; always
-    safe to retry.
+    Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
+    `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).
+    Read-only; always safe to retry.
     """
     GetAvailability: _grpc.UnaryUnaryMultiCallable[_booking_service_pb2.GetAvailabilityRequest, _booking_service_pb2.GetAvailabilityResponse]
     """Returns the places left on each open date of an office's booking window.
@@ -228,7 +228,7 @@ class BookingServiceAsyncStub(BookingServiceStub):
     `REQUEST_ID_REUSED`); NOT_FOUND (`BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`);
     PERMISSION_DENIED (`BOOKING_OF_ANOTHER_OFFICE`); FAILED_PRECONDITION
     (`NOT_SERVICE_DATE` with metadata `service_date`, `CHECK_IN_CLOSED` with
-    metadata `slot_start_time`, `BOOKING_NOT_CONFIRMED` with metadata
+    metadata `slot_start_time` and `time_zone`, `BOOKING_NOT_CONFIRMED` with metadata
     `state`, `ALREADY_CHECKED_IN` with metadata `queue_number`).
 
     Idempotent with a `request_id`; without one, a retry is refused with
@@ -246,9 +246,9 @@ class BookingServiceAsyncStub(BookingServiceStub):
     """Lists the bookings of one office and service date, by slot and then by
     confirmation time.
 
-    Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_PAGE_SIZE`,
-    `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`). Read-only; always
-    safe to retry.
+    Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
+    `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).
+    Read-only; always safe to retry.
     """
     GetAvailability: _aio.UnaryUnaryMultiCallable[_booking_service_pb2.GetAvailabilityRequest, _booking_service_pb2.GetAvailabilityResponse]  # type: ignore[assignment]
     """Returns the places left on each open date of an office's booking window.
@@ -363,7 +363,7 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
         `REQUEST_ID_REUSED`); NOT_FOUND (`BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`);
         PERMISSION_DENIED (`BOOKING_OF_ANOTHER_OFFICE`); FAILED_PRECONDITION
         (`NOT_SERVICE_DATE` with metadata `service_date`, `CHECK_IN_CLOSED` with
-        metadata `slot_start_time`, `BOOKING_NOT_CONFIRMED` with metadata
+        metadata `slot_start_time` and `time_zone`, `BOOKING_NOT_CONFIRMED` with metadata
         `state`, `ALREADY_CHECKED_IN` with metadata `queue_number`).
 
         Idempotent with a `request_id`; without one, a retry is refused with
@@ -393,9 +393,9 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
         """Lists the bookings of one office and service date, by slot and then by
         confirmation time.
 
-        Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_PAGE_SIZE`,
-        `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`). Read-only; always
-        safe to retry.
+        Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
+        `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).
+        Read-only; always safe to retry.
         """
 
     @_abc_1.abstractmethod

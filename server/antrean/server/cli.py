@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import click
 
-from antrean.server.app import create_server
 from antrean.server.config import ConfigError, Settings, load_settings
 from antrean.server.storage import DatabaseUnavailable, SchemaOutOfDate, connect
+from antrean.server.transport.server import ListenError, create_server
 
 logger = logging.getLogger("antrean.server")
 
@@ -42,7 +42,10 @@ def _database_options(command: Callable) -> Callable:
     )(command)
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--listen",
     metavar="HOST:PORT",
@@ -103,6 +106,9 @@ def serve(settings: Settings) -> None:
         server = create_server(settings)
     except (DatabaseUnavailable, SchemaOutOfDate) as error:
         _stop_on_database(settings, error)
+    except ListenError as error:
+        click.echo(f"antrean-server: {error}", err=True)
+        sys.exit(1)
 
     def shut_down(signum, _frame):
         logger.info("shutting down signal=%s", signal.Signals(signum).name)

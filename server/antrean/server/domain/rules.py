@@ -122,7 +122,10 @@ def check_can_check_in(
             "CHECK_IN_CLOSED",
             "The slot has started; late arrival voids the booking, so the "
             "applicant must book again.",
-            metadata={"slot_start_time": _instant(booking.slot_start_time)},
+            metadata={
+                "slot_start_time": _instant(booking.slot_start_time),
+                "time_zone": office.time_zone,
+            },
         )
 
 

@@ -191,6 +191,11 @@ class Database:
             )
         return applied
 
+    def is_new(self) -> bool:
+        """True when the database holds no tables at all, e.g. a new SQLite file."""
+        with _translated_errors(phase="read"), self.engine.connect() as connection:
+            return not sa.inspect(connection).get_table_names()
+
     def check_schema(self) -> None:
         """Raises SchemaOutOfDate unless the schema is this version's (or newer)."""
         from antrean.server.storage import migrate

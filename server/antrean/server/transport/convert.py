@@ -62,6 +62,7 @@ def booking_to_proto(
     if record.birth_date is not None:
         booking.birth_date.CopyFrom(date_to_proto(record.birth_date))
     if office is not None:
+        booking.office_name = office.name
         booking.time_zone = office.time_zone
         booking.time_zone_abbreviation = office.time_zone_abbreviation
     _set_time(booking.slot_start_time, record.slot_start_time)

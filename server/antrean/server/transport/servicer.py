@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import logging
+import traceback
 import uuid
 from collections.abc import Callable
 
@@ -15,12 +16,12 @@ from google.protobuf.message import Message
 
 from antrean.server.domain.bookings import Bookings, Replayed, RequestKey
 from antrean.server.domain.errors import BookingError, ErrorKind, invalid_argument
-from antrean.server.storage import BookingRecord, DatabaseUnavailable
+from antrean.server.storage import BookingRecord, BookingState, DatabaseUnavailable
 from antrean.server.transport import convert
 from antrean.server.transport.auth import current_principal
 from antrean.server.transport.status import to_status
+from antrean.v1 import booking_pb2, booking_service_pb2_grpc
 from antrean.v1 import booking_service_pb2 as api
-from antrean.v1 import booking_service_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,18 @@ def _refusals(method: Callable) -> Callable:
             context.abort_with_status(to_status(refusal))
         except DatabaseUnavailable:
             context.abort_with_status(to_status(_database_unavailable()))
+        except Exception as error:
+            # The text of an unexpected error may quote personal data (SQL
+            # parameters); log where it happened, send the caller nothing of it.
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            logger.error(
+                "internal error method=%s class=%s at=%s:%d",
+                method.__name__,
+                type(error).__name__,
+                frame.filename.rsplit("/", 1)[-1],
+                frame.lineno,
+            )
+            context.abort_with_status(to_status(_internal_error()))
 
     return wrapper
 
@@ -104,6 +117,8 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
     @_refusals
     def GetBooking(self, request, context):
         principal = current_principal()
+        if request.office_id:
+            principal.check_office(request.office_id)
         office_id = principal.office_id or request.office_id
         lookup = request.WhichOneof("lookup")
         if lookup == "booking_code":
@@ -124,7 +139,7 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
         service_date = convert.date_from_proto(
             request.service_date, "service_date", "INVALID_SERVICE_DATE"
         )
-        state = convert.state_from_proto(request.state)
+        state = _state_filter(request.state)
         page_size = _page_size(request.page_size)
         query = f"{request.office_id}|{service_date}|{request.state}"
         offset = _offset_from_token(request.page_token, query)
@@ -213,6 +228,19 @@ def _request_key(method: str, request: Message) -> RequestKey | None:
     return RequestKey(canonical, method, fingerprint.hexdigest())
 
 
+def _state_filter(value: int) -> BookingState | None:
+    if value == booking_pb2.Booking.STATE_UNSPECIFIED:
+        return None
+    state = convert.state_from_proto(value)
+    if state is None:
+        raise invalid_argument(
+            "INVALID_STATE",
+            "state",
+            "state must be one of the Booking.State values, or unspecified for all.",
+        )
+    return state
+
+
 def _page_size(requested: int) -> int:
     if requested < 0:
         raise invalid_argument(
@@ -247,6 +275,15 @@ def _offset_from_token(token: str, query: str) -> int:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _internal_error() -> BookingError:
+    return BookingError(
+        ErrorKind.INTERNAL,
+        "INTERNAL_ERROR",
+        "The server failed on this request; it was not carried out. Retry with "
+        "the same request_id, and report it if it happens again.",
+    )
 
 
 def _database_unavailable() -> BookingError:

@@ -21,6 +21,7 @@ _CODES = {
     ErrorKind.PERMISSION_DENIED: code_pb2.PERMISSION_DENIED,
     ErrorKind.UNAUTHENTICATED: code_pb2.UNAUTHENTICATED,
     ErrorKind.UNAVAILABLE: code_pb2.UNAVAILABLE,
+    ErrorKind.INTERNAL: code_pb2.INTERNAL,
 }
 
 

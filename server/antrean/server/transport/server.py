@@ -1,4 +1,8 @@
-"""``create_server``: the gRPC server with its services, ready to start."""
+"""``create_server``: the gRPC server with its services, ready to start.
+
+This is where the layers are put together: configuration, the database, the
+domain's ``Bookings`` and the servicers, health and reflection.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,8 @@ from antrean.server.config import Settings
 from antrean.server.domain.bookings import Bookings
 from antrean.server.domain.clock import Clock, OffsetClock, SystemClock
 from antrean.server.storage import Database, DatabaseUnavailable, connect
-from antrean.server.storage.database import deadline
 from antrean.server.transport.auth import AuthInterceptor, Credential
+from antrean.server.transport.deadline import DatabaseDeadlineInterceptor
 from antrean.server.transport.servicer import BookingServicer
 from antrean.v1 import booking_service_pb2, booking_service_pb2_grpc
 
@@ -107,31 +111,20 @@ class AntreanServer:
     settings: Settings = field(default_factory=Settings)
 
 
-class DatabaseDeadlineInterceptor(grpc.ServerInterceptor):
-    """Holds each call's database work to the call's own deadline.
+class ListenError(Exception):
+    """The server cannot listen on the configured address."""
 
-    A transaction still waiting on the database when the caller's deadline
-    passes is rolled back, never committed behind the caller's back; the
-    caller's retry with the same request_id then has the only effect.
+
+def _prepare_schema(database: Database) -> None:
+    """Checks the schema; a brand-new SQLite file gets it on this first start.
+
+    The embedded default needs no setup. Any other database that is empty or
+    behind is refused until ``antrean-server migrate`` has run.
     """
-
-    # TODO(layers): move to transport/ beside AuthInterceptor, the only other
-    # interceptor; it was written here while transport/ was being changed.
-    def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-
-        def bounded(request, context: grpc.ServicerContext):
-            with deadline(context.time_remaining()):
-                return inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            bounded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+    if database.dialect == "sqlite" and database.is_new():
+        database.migrate()
+        logger.info("created the schema of a new SQLite database")
+    database.check_schema()
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -160,7 +153,7 @@ def create_server(
         settings.database_url, pool_size=settings.worker_threads
     )
     try:
-        database.check_schema()
+        _prepare_schema(database)
     except Exception:
         database.dispose()
         raise
@@ -182,6 +175,9 @@ def create_server(
             max_workers=settings.worker_threads, thread_name_prefix="antrean-rpc"
         ),
         interceptors=[auth, DatabaseDeadlineInterceptor()],
+        # A second server on a port in use must fail, not share the port and
+        # split the citizens between two databases.
+        options=[("grpc.so_reuseport", 0)],
     )
     booking_service_pb2_grpc.add_BookingServiceServicer_to_server(
         BookingServicer(bookings), server
@@ -191,9 +187,17 @@ def create_server(
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(settings.listen)
+    try:
+        port = server.add_insecure_port(settings.listen)
+    except RuntimeError:
+        port = 0
     if port == 0:
-        raise OSError(f"cannot listen on {settings.listen}")
+        database.dispose()
+        raise ListenError(
+            f"cannot listen on {settings.listen}: the port is in use or the "
+            "address is not one of this machine's; choose another with --listen "
+            "or ANTREAN_LISTEN"
+        )
     running = AntreanServer(
         server, port, database, bookings, health_servicer, settings=settings
     )
