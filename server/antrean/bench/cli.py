@@ -18,7 +18,7 @@ from antrean.bench import plan, report
 from antrean.bench.database import BenchDatabase, fresh_database, temporary_folder
 from antrean.bench.history import insert_history
 from antrean.bench.load import CrowdPhase, HealthPhase, LoadGenerator, PhaseResult
-from antrean.bench.server import ServerFailed, ServerProcess
+from antrean.bench.server import ServerFailed, ServerProcess, machine_cpu
 from antrean.bench.verify import verify
 from antrean.server.config import load_settings
 
@@ -47,6 +47,7 @@ class Options:
     health_calls: int | None
     seed: int
     profile: Path | None
+    settle_seconds: float
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -130,6 +131,13 @@ class Options:
     "--seed", type=int, default=2027, show_default=True, help="Seed of the crowd."
 )
 @click.option(
+    "--settle-seconds",
+    type=click.FloatRange(0),
+    default=SETTLE_SECONDS,
+    show_default=True,
+    help="Wait after the server starts, so that its first purge is not measured.",
+)
+@click.option(
     "--profile",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Record the server with py-spy during the crowd into this file "
@@ -149,6 +157,7 @@ def main(
     worker_threads: int | None,
     health_calls: int | None,
     seed: int,
+    settle_seconds: float,
     profile: Path | None,
 ) -> None:
     """Plays the flash crowd of a quota release against antrean-server.
@@ -171,6 +180,7 @@ def main(
         health_calls=health_calls,
         seed=seed,
         profile=profile,
+        settle_seconds=settle_seconds,
     )
     try:
         runs = [_run(options, history=0)]
@@ -257,14 +267,12 @@ def _measure(
     )
     server.start()
     try:
-        time.sleep(SETTLE_SECONDS)
+        time.sleep(options.settle_seconds)
         calls = options.health_calls or min(
             max(2 * crowd.places, MIN_HEALTH_CALLS), MAX_HEALTH_CALLS
         )
-        health, health_cpu, health_load = _phase(
-            server, HealthPhase(calls, options.callers), None
-        )
-        booked, crowd_cpu, crowd_load = _phase(
+        health = _phase(server, HealthPhase(calls, options.callers), None)
+        booked = _phase(
             server, CrowdPhase(crowd.citizens, options.callers), options.profile
         )
         peak_rss = server.peak_rss_bytes()
@@ -275,28 +283,45 @@ def _measure(
         click.echo(server.log_tail(), err=True)
     return report.Figures(
         setup=setup,
-        health=health,
-        crowd=booked,
-        server_cpu_health=health_cpu,
-        server_cpu_crowd=crowd_cpu,
-        load_cpu_health=health_load,
-        load_cpu_crowd=crowd_load,
+        health=health.result,
+        crowd=booked.result,
+        server_cpu_health=health.server_cpu,
+        server_cpu_crowd=booked.server_cpu,
+        load_cpu_health=health.load_cpu,
+        load_cpu_crowd=booked.load_cpu,
+        machine_busy_health=health.machine_busy,
+        machine_busy_crowd=booked.machine_busy,
         peak_rss=peak_rss,
-        checks=verify(database.engine, crowd, booked, health),
+        checks=verify(database.engine, crowd, booked.result, health.result),
     )
+
+
+@dataclass(frozen=True)
+class PhaseCost:
+    """A phase's result, the CPU seconds it cost and how busy the machine was."""
+
+    result: PhaseResult
+    server_cpu: float
+    load_cpu: float
+    machine_busy: float
 
 
 def _phase(
     server: ServerProcess, phase: HealthPhase | CrowdPhase, profile: Path | None
-) -> tuple[PhaseResult, float, float]:
-    """Plays a phase; returns it with the server's and the load's CPU seconds."""
+) -> PhaseCost:
+    """Plays a phase; returns it with what it cost."""
     with LoadGenerator(server.target, phase) as load:
         server_before, load_before = server.cpu_seconds(), load.cpu_seconds()
+        machine_before = machine_cpu()
         with _profiled(server.pid, profile):
             result = load.run()
         server_cpu = server.cpu_seconds() - server_before
         load_cpu = load.cpu_seconds() - load_before
-    return result, server_cpu, load_cpu
+        busy, total = (
+            after - before
+            for after, before in zip(machine_cpu(), machine_before, strict=True)
+        )
+    return PhaseCost(result, server_cpu, load_cpu, busy / total if total else 0.0)
 
 
 @contextmanager

@@ -42,6 +42,9 @@ class Figures:
     server_cpu_crowd: float
     load_cpu_health: float
     load_cpu_crowd: float
+    # Share of all the machine's CPUs busy during each phase (any process).
+    machine_busy_health: float
+    machine_busy_crowd: float
     peak_rss: int
     checks: Sequence[Check]
 
@@ -123,6 +126,16 @@ def table(figures: Figures) -> str:
         (
             "load generator CPU s / 1,000 bookings",
             _per_thousand(figures.load_cpu_crowd, figures.confirmed),
+            "",
+        ),
+        (
+            "load generator CPU s / 1,000 health pairs",
+            _per_thousand(figures.load_cpu_health, figures.pairs),
+            "",
+        ),
+        (
+            "machine CPU busy, crowd / health",
+            f"{figures.machine_busy_crowd:.0%} / {figures.machine_busy_health:.0%}",
             "",
         ),
         ("server peak RSS", f"{figures.peak_rss / 2**20:,.0f} MB", _rss(figures)),

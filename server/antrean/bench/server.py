@@ -30,6 +30,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def machine_cpu() -> tuple[float, float]:
+    """All CPUs' busy and total time since boot, in seconds, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    total = sum(fields)
+    return (total - idle) / _CLOCK_TICKS, total / _CLOCK_TICKS
+
+
 def server_command() -> list[str]:
     """The ``antrean-server`` of this environment."""
     beside = Path(sys.executable).with_name("antrean-server")
