@@ -19,6 +19,18 @@ TIME_ZONE_ABBREVIATIONS: Mapping[str, str] = {
 }
 
 
+# Not strftime("%A"): that follows the server's locale.
+_WEEKDAY_NAMES = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+
+
 @dataclass(frozen=True)
 class Period:
     """An opening period of one day, local time, end exclusive."""
@@ -99,7 +111,7 @@ class Office:
     def closure(self, day: date) -> Closure | None:
         """Returns why the office is closed on a date, or None when it is open."""
         if not self._slot_times.get(day.weekday()):
-            return Closure("weekend", day.strftime("%A"))
+            return Closure("weekend", _WEEKDAY_NAMES[day.weekday()])
         holiday = _indonesian_holidays(day.year).get(day)
         if holiday is not None:
             return Closure("holiday", holiday)
@@ -170,7 +182,8 @@ def _slot_starts(periods: tuple[Period, ...], minutes: int):
 @functools.lru_cache(maxsize=16)
 def _indonesian_holidays(year: int) -> Mapping[date, str]:
     """Indonesia's national holidays of a year, computed once per year."""
-    return dict(holidays.country_holidays("ID", years=year))
+    # In Indonesian: the names citizens know, whatever the server's locale.
+    return dict(holidays.country_holidays("ID", years=year, language="id"))
 
 
 def default_office() -> Office:
