@@ -369,3 +369,83 @@ def test_date_filled_before_confirmation_ends_the_request(client):
         "SERVICE_DATE_FULL",
     )
     assert again.booking.state == State.STATE_PENDING
+
+
+def test_cancelled_booking_cannot_be_checked_in(client, clock):
+    booking = confirmed(client)
+    client.cancel_booking(phone_number=PHONE)
+    clock.set(clock.now().replace(day=19, hour=0))
+
+    error = refusal(
+        client.check_in, office_id="jakarta-pusat", booking_code=booking.booking_code
+    )
+
+    assert (error.code, error.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "BOOKING_NOT_CONFIRMED",
+    )
+    assert error.metadata["state"] == "cancelled"
+
+
+def list_request(**fields):
+    from antrean.v1 import booking_service_pb2
+
+    message = booking_service_pb2.ListBookingsRequest(
+        office_id="jakarta-pusat", **fields
+    )
+    if "service_date" not in fields:
+        message.service_date.year, message.service_date.month = 2027, 7
+        message.service_date.day = 19
+    return message
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (list_request(page_size=-1), "INVALID_PAGE_SIZE"),
+        (list_request(state=99), "INVALID_STATE"),
+        (
+            list_request(service_date={"year": 2027, "month": 2, "day": 30}),
+            "INVALID_SERVICE_DATE",
+        ),
+    ],
+)
+def test_list_refusals(client, message, reason):
+    from antrean.v1 import booking_service_pb2_grpc
+
+    stub = booking_service_pb2_grpc.BookingServiceStub(client._channel)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.ListBookings(message, timeout=5)
+
+    error = AntreanError.from_rpc_error(caught.value)
+    assert (error.code, error.reason) == (grpc.StatusCode.INVALID_ARGUMENT, reason)
+
+
+def test_get_booking_without_lookup_is_invalid(client):
+    from antrean.v1 import booking_service_pb2, booking_service_pb2_grpc
+
+    stub = booking_service_pb2_grpc.BookingServiceStub(client._channel)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetBooking(booking_service_pb2.GetBookingRequest(), timeout=5)
+
+    error = AntreanError.from_rpc_error(caught.value)
+    assert (error.code, error.reason) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "MISSING_LOOKUP",
+    )
+
+
+def test_get_booking_by_code_and_by_number(client):
+    booking = confirmed(client)
+
+    by_code = client.get_booking(booking_code=booking.booking_code.lower())
+    by_number = client.get_booking(phone_number="0812 3456 7890")
+
+    assert by_code == by_number
+    assert by_code.office_name == "Kantor Imigrasi Jakarta Pusat"
+
+
+def test_phone_number_with_letters_is_refused(client):
+    error = refusal(request, client, phone_number="08123456789A")
+
+    assert error.reason == "INVALID_PHONE_NUMBER"

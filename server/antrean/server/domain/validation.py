@@ -16,11 +16,15 @@ NAME_MAX_LENGTH = 100
 OLDEST_BIRTH_YEAR = 1900
 _NAME_PUNCTUATION = set(" .'-,")
 _SPACES = re.compile(r"\s+")
+# What people write in a phone number besides digits.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ().\-]{4,30}")
 
 
 def normalize_phone_number(raw: str) -> str:
     """Returns the number in E.164, so that every spelling is one person (R5)."""
     text = raw.strip()
+    if not _PHONE_CHARACTERS.fullmatch(text):
+        text = ""  # letters would be dropped by the parser: refuse, don't guess
     if text.isdigit() and text.startswith("62"):
         text = "+" + text  # WhatsApp sends numbers with the country code, no plus
     try:
