@@ -68,8 +68,10 @@ check-proto: proto
 	git diff --exit-code -- $(GENERATED)
 	test -z "$$(git status --porcelain -- $(GENERATED))"
 
+# The flash-crowd benchmark (docs/benchmarks.md); options in BENCH_ARGS, e.g.
+# make bench BENCH_ARGS='--database-url postgresql://postgres@127.0.0.1/test'
 bench: setup
-	$(BIN)/python -m antrean.bench
+	$(BIN)/python -m antrean.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools build
