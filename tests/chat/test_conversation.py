@@ -19,6 +19,7 @@ from antrean.v1 import booking_pb2, booking_service_pb2
 PHONE = "+6281234567890"
 RAW_PHONE = "0812-3456-7890"
 OFFICE = "jakarta-pusat"
+OFFICE_NAME = "Kantor Imigrasi Jakarta Pusat"
 TODAY = date(2027, 7, 1)
 REQUEST = "#Siti Aminah#20111967#18072027"
 APPROVAL_CODE = "00002681"
@@ -34,6 +35,7 @@ def timestamp(instant: datetime) -> timestamp_pb2.Timestamp:
 def pending_booking(time_zone: str = "Asia/Jakarta", abbreviation: str = "WIB"):
     return booking_pb2.Booking(
         office_id=OFFICE,
+        office_name=OFFICE_NAME,
         phone_number=PHONE,
         applicant_name="SITI AMINAH",
         birth_date=date_to_proto(date(1967, 11, 20)),
@@ -104,8 +106,24 @@ def chat(client: FakeClient) -> Conversation:
     return Conversation(client, OFFICE, today=lambda: TODAY)
 
 
+@pytest.fixture
+def english(client: FakeClient) -> Conversation:
+    return Conversation(client, OFFICE, language="en", today=lambda: TODAY)
+
+
 def refuse(client: FakeClient, code: grpc.StatusCode, reason: str, **metadata: str):
     client.error = AntreanError(code, reason, "refused", metadata)
+
+
+ENGLISH_WEEKDAYS = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
 
 
 # --- answers ---
@@ -138,6 +156,22 @@ def test_the_summary_repeats_what_was_understood_and_gives_the_approval_code(cha
     assert "18-07-2027" in reply
     assert f"\n{APPROVAL_CODE}\n" in reply
     assert "15 menit" in reply
+
+
+def test_replies_name_the_office_by_its_name(client, chat, english):
+    summary = chat.reply(PHONE, REQUEST)
+    confirmation = english.reply(PHONE, APPROVAL_CODE)
+    check = chat.reply(PHONE, "#cek")
+
+    for reply in (summary, confirmation, check):
+        assert OFFICE_NAME in reply
+        assert OFFICE not in reply
+
+
+def test_replies_name_the_office_by_its_id_when_it_has_no_name(client, chat):
+    client.booking.office_name = ""
+
+    assert OFFICE in chat.reply(PHONE, APPROVAL_CODE)
 
 
 def test_two_digit_birth_years_use_the_injected_today(client):
@@ -224,6 +258,41 @@ def test_a_parse_error_is_answered_without_calling_the_server(client, chat):
     assert "31041990" in reply
 
 
+def test_an_oversized_message_is_answered_without_calling_the_server(client, chat):
+    text = "#" + "Siti Aminah " * 50 + "#20111967#18072027"
+
+    reply = chat.reply(PHONE, text)
+
+    assert client.calls == []
+    assert str(len(text)) in reply  # the characters sent
+    assert messages.EXAMPLE in reply
+
+
+def test_a_name_over_100_letters_is_answered_without_calling_the_server(
+    client, english
+):
+    reply = english.reply(PHONE, f"#{'A' * 101}#20111967#18072027")
+
+    assert client.calls == []
+    assert re.search(r"\b100\b", reply)  # the limit
+    assert re.search(r"\b101\b", reply)  # the length sent
+
+
+def test_a_name_with_digits_names_them_without_calling_the_server(client, chat):
+    reply = chat.reply(PHONE, "#Siti Aminah 2#20111967#18072027")
+
+    assert client.calls == []
+    assert '"2"' in reply
+    assert ". ' - ," in reply
+
+
+def test_a_name_without_letters_is_answered_without_calling_the_server(client, chat):
+    reply = chat.reply(PHONE, "#...#20111967#18072027")
+
+    assert client.calls == []
+    assert reply != messages.help_text("id")
+
+
 def test_a_wrong_part_count_is_answered_with_the_example(client, chat):
     reply = chat.reply(PHONE, "#Siti Aminah#20111967")
 
@@ -284,6 +353,63 @@ def test_a_holiday_is_named_with_the_next_open_dates(client, chat):
     assert "18-08-2027, 19-08-2027" in reply
 
 
+@pytest.mark.parametrize(("language", "weekday"), [("id", "Sabtu"), ("en", "Saturday")])
+def test_a_weekend_is_named_by_the_weekday_of_the_requested_date(
+    client, language, weekday
+):
+    chat = Conversation(client, OFFICE, language=language, today=lambda: TODAY)
+    refuse(
+        client,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "SERVICE_DATE_CLOSED",
+        service_date="2027-07-17",
+        closure="weekend",
+        closure_name="Saturday",
+        next_open_dates="2027-07-19",
+    )
+
+    reply = chat.reply(PHONE, "#Siti Aminah#20111967#17072027")
+
+    assert "17-07-2027" in reply
+    assert weekday in reply
+    assert "19-07-2027" in reply
+
+
+def test_an_indonesian_weekend_reply_has_no_english_words(client, chat):
+    refuse(
+        client,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "SERVICE_DATE_CLOSED",
+        service_date="2027-07-18",
+        closure="weekend",
+        closure_name="Sunday",
+        next_open_dates="2027-07-19",
+    )
+
+    reply = chat.reply(PHONE, REQUEST)
+
+    assert "Minggu" in reply
+    for english_word in (*ENGLISH_WEEKDAYS, "weekend", "closure"):
+        assert english_word.lower() not in reply.lower()
+
+
+def test_a_holiday_is_named_in_english_replies_too(client, english):
+    refuse(
+        client,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "SERVICE_DATE_CLOSED",
+        service_date="2027-08-17",
+        closure="holiday",
+        closure_name="Hari Kemerdekaan Republik Indonesia",
+        next_open_dates="2027-08-18",
+    )
+
+    reply = english.reply(PHONE, "#Siti Aminah#20111967#17082027")
+
+    assert "Hari Kemerdekaan Republik Indonesia" in reply
+    assert "17-08-2027" in reply
+
+
 def test_a_weekend_without_next_open_dates_still_says_what_to_do(client, chat):
     refuse(
         client,
@@ -300,22 +426,24 @@ def test_a_weekend_without_next_open_dates_still_says_what_to_do(client, chat):
     assert reply != messages.service_busy("id")
 
 
-def test_an_office_closure_is_named(client):
-    chat = Conversation(client, OFFICE, language="en", today=lambda: TODAY)
+@pytest.mark.parametrize("language", messages.LANGUAGES)
+def test_an_office_closure_names_the_date_but_not_the_servers_words(client, language):
+    chat = Conversation(client, OFFICE, language=language, today=lambda: TODAY)
     refuse(
         client,
         grpc.StatusCode.FAILED_PRECONDITION,
         "SERVICE_DATE_CLOSED",
+        service_date="2027-07-19",
         closure="closure",
-        closure_name="Renovasi loket",
-        next_open_dates="2027-07-19",
+        closure_name="office closure",
+        next_open_dates="2027-07-20",
     )
 
-    reply = chat.reply(PHONE, REQUEST)
+    reply = chat.reply(PHONE, "#Siti Aminah#20111967#19072027")
 
-    assert "Renovasi loket" in reply
-    assert "18-07-2027" in reply
+    assert "office closure" not in reply
     assert "19-07-2027" in reply
+    assert "20-07-2027" in reply
 
 
 def test_a_full_date_names_the_next_available_dates(client, chat):
@@ -364,6 +492,7 @@ def test_a_second_request_names_the_confirmed_booking_held(client, chat):
     reply = chat.reply(PHONE, "#Siti Aminah#20111967#19072027")
 
     assert BOOKING_CODE in reply
+    assert OFFICE in reply  # the metadata carries only the office's id
     assert "18-07-2027" in reply
     assert "10:00 WIT" in reply
     assert "#batal" in reply
@@ -400,6 +529,24 @@ def test_a_wrong_approval_code_says_how_many_tries_are_left(client, chat):
 
     assert re.search(r"\b3\b", reply)
     assert reply != messages.refusal("APPROVAL_CODE_MISMATCH", {}, "id")
+
+
+@pytest.mark.parametrize(("language", "void"), [("id", "batal"), ("en", "void")])
+def test_the_last_wrong_code_says_the_request_is_void(client, language, void):
+    chat = Conversation(client, OFFICE, language=language, today=lambda: TODAY)
+    refuse(
+        client,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "APPROVAL_CODE_MISMATCH",
+        attempts_left="0",
+    )
+
+    reply = chat.reply(PHONE, "12345678")
+
+    assert void in reply
+    assert not re.search(r"\b0\b", reply)  # no "tries left: 0"
+    assert messages.EXAMPLE in reply  # how to send a new request
+    assert reply != messages.refusal("APPROVAL_CODE_MISMATCH", {}, language)
 
 
 def test_too_many_wrong_codes_says_the_request_is_void(client, chat):
@@ -442,6 +589,37 @@ def test_every_reason_has_its_own_reply(client, chat, text, code, reason):
     assert reply == messages.refusal(reason, {}, "id")
     assert reply != messages.service_busy("id")
     assert reply != messages.help_text("id")
+
+
+@pytest.mark.parametrize("language", messages.LANGUAGES)
+def test_a_refused_birth_date_names_the_servers_range(client, language):
+    chat = Conversation(client, OFFICE, language=language, today=lambda: TODAY)
+    refuse(client, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_BIRTH_DATE")
+
+    reply = chat.reply(PHONE, "#ani#14-02-1890#18072027")
+
+    assert client.calls[0][1]["birth_date"] == date(1890, 2, 14)
+    assert "1900" in reply
+
+
+@pytest.mark.parametrize("language", messages.LANGUAGES)
+def test_a_refused_name_says_what_a_name_may_hold(client, language):
+    chat = Conversation(client, OFFICE, language=language, today=lambda: TODAY)
+    refuse(client, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_APPLICANT_NAME")
+
+    reply = chat.reply(PHONE, REQUEST)
+
+    assert ". ' - ," in reply
+    assert re.search(r"\b100\b", reply)
+
+
+def test_a_booking_in_another_state_is_described_in_the_replys_language(client, chat):
+    client.booking = cancelled(confirmed_booking())
+
+    reply = chat.reply(PHONE, "#cek")
+
+    assert BOOKING_CODE in reply
+    assert "cancelled" not in reply.lower()
 
 
 def test_the_refusal_replies_differ_from_one_another():

@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from antrean.chat.parse import (
+    MESSAGE_MAX_LENGTH,
+    NAME_MAX_LENGTH,
     ApprovalCode,
     BookingRequestText,
     Cancel,
@@ -150,6 +152,66 @@ def test_a_missing_name_is_named(text):
     assert parsed(text) == ParseError(Problem.NAME_MISSING)
 
 
+def test_a_name_of_at_most_100_letters_is_a_request():
+    name = "A" * NAME_MAX_LENGTH
+    assert parsed(f"#{name}#20111967#18072027") == BookingRequestText(
+        name, date(1967, 11, 20), date(2027, 7, 18)
+    )
+
+
+def test_a_name_longer_than_100_letters_is_refused_with_its_length():
+    command = parsed(f"#{'Siti Aminah ' * 9}#20111967#18072027")
+    assert command == ParseError(Problem.NAME_TOO_LONG, count=107)
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("Siti Aminah 2", "2"),
+        ("Siti@Aminah!", "@!"),
+        ("3173012011670001", "317026"),  # an ID number instead of the name
+        ("Siti_Aminah_binti_Ali", "_"),
+    ],
+)
+def test_a_name_with_digits_or_symbols_names_them(name, refused):
+    command = parsed(f"#{name}#20111967#18072027")
+    assert command == ParseError(Problem.NAME_CHARACTERS, text=refused)
+
+
+@pytest.mark.parametrize("name", ["...", "-", "' ,"])
+def test_a_name_without_letters_is_refused(name):
+    command = parsed(f"#{name}#20111967#18072027")
+    assert command == ParseError(Problem.NAME_CHARACTERS, text="")
+
+
+@pytest.mark.parametrize(
+    "name", ["Moh. Ma'ruf", "Siti-Aminah, S.H.", "Ni Ketut Ayu Sri Wahyuni", "José"]
+)
+def test_a_name_with_the_punctuation_of_id_cards_is_a_request(name):
+    assert isinstance(parsed(f"#{name}#20111967#18072027"), BookingRequestText)
+
+
+def test_a_name_with_a_decomposed_accent_is_a_request():
+    # The server composes characters before judging them; so does the parser.
+    assert isinstance(parsed("#Jose\u0301#20111967#18072027"), BookingRequestText)
+
+
+@pytest.mark.parametrize("birth", ["14-02-1890", "20112030"])
+def test_birth_dates_outside_1900_to_today_are_left_to_the_server(birth):
+    # The server's rule needs its own "today"; the parser judges the form only.
+    assert isinstance(parsed(f"#Ani#{birth}#18072027"), BookingRequestText)
+
+
+def test_a_message_longer_than_500_characters_is_refused_with_its_length():
+    text = "#" + "A" * MESSAGE_MAX_LENGTH + "#20111967#18072027"
+    command = parsed(text)
+    assert command == ParseError(Problem.MESSAGE_TOO_LONG, count=len(text))
+
+
+def test_a_long_paste_without_any_hash_is_too_long_too():
+    assert parsed("halo " * 120) == ParseError(Problem.MESSAGE_TOO_LONG, count=599)
+
+
 @pytest.mark.parametrize("text", ["#batal", "#BATAL ", " # Batal # ", "#batal#"])
 def test_batal_cancels(text):
     assert parsed(text) == Cancel()
@@ -183,12 +245,14 @@ def test_anything_else_is_unrecognised(text):
 
 # --- one property: every tolerated spelling of a valid request reads back ---
 
-# Words of letters, with the apostrophes and dots of names like "Moh. Ma'ruf".
-_names = st.lists(
-    st.text(alphabet=string.ascii_letters + "'.", min_size=1),
-    min_size=1,
-    max_size=4,
-).map(" ".join)
+# Words with a letter, and the apostrophes and dots of names like "Moh. Ma'ruf";
+# four words of at most 21 characters stay within the 100 a name may have.
+_words = st.builds(
+    str.__add__,
+    st.sampled_from(string.ascii_letters),
+    st.text(alphabet=string.ascii_letters + "'.", max_size=20),
+)
+_names = st.lists(_words, min_size=1, max_size=4).map(" ".join)
 _separators = st.sampled_from(["", "-", "/", "."])
 
 

@@ -114,10 +114,42 @@ def test_list_of_an_unknown_state_is_a_usage_error(counter: CounterDesk) -> None
     assert counter.client.calls == []
 
 
-def test_list_of_a_malformed_date_is_a_usage_error(counter: CounterDesk) -> None:
-    result = counter("list", "--date", "18-07-2027")
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("18-07-2027", date(2027, 7, 18)),
+        ("2027-07-18", date(2027, 7, 18)),
+        ("8-7-2027 ", date(2027, 7, 8)),
+    ],
+)
+def test_list_date_is_read_as_displayed_or_as_iso(
+    counter: CounterDesk, typed: str, day: date
+) -> None:
+    result = counter("list", "--date", typed)
+
+    assert result.exit_code == 0
+    assert counter.client.calls[0][1]["service_date"] == day
+
+
+@pytest.mark.parametrize("typed", ["18/07", "tomorrow", "2027-7", "18072027"])
+def test_list_of_a_malformed_date_is_a_usage_error(
+    counter: CounterDesk, typed: str
+) -> None:
+    result = counter("list", "--date", typed)
 
     assert result.exit_code == 2
+    assert "DD-MM-YYYY" in result.stderr
+    assert counter.client.calls == []
+
+
+@pytest.mark.parametrize("typed", ["30-02-2027", "2027-02-30", "01-13-2027"])
+def test_list_of_an_impossible_date_says_it_is_not_real(
+    counter: CounterDesk, typed: str
+) -> None:
+    result = counter("list", "--date", typed)
+
+    assert result.exit_code == 2
+    assert "not a real date" in result.stderr
     assert counter.client.calls == []
 
 

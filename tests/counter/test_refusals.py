@@ -198,10 +198,45 @@ def test_check_in_closed_hour_follows_the_counters_time_zone(
     assert "08:30 WITA" in result.stderr
 
 
+def test_check_in_closed_hour_follows_the_bookings_time_zone(
+    counter: CounterDesk,
+) -> None:
+    counter.client.error = AntreanError(
+        StatusCode.FAILED_PRECONDITION,
+        "CHECK_IN_CLOSED",
+        SERVER_TEXT,
+        {"slot_start_time": "2027-07-18T00:30:00Z", "time_zone": "Asia/Makassar"},
+    )
+
+    # The counter's own --time-zone is left at its default, Asia/Jakarta.
+    result = counter.run("--office", "makassar", "checkin", "K7PXM3QD")
+
+    assert result.exit_code == 1
+    assert "08:30 WITA" in result.stderr
+
+
+def test_check_in_closed_with_an_unknown_zone_falls_back_to_the_option(
+    counter: CounterDesk,
+) -> None:
+    counter.client.error = AntreanError(
+        StatusCode.FAILED_PRECONDITION,
+        "CHECK_IN_CLOSED",
+        SERVER_TEXT,
+        {"slot_start_time": "2027-07-18T00:30:00Z", "time_zone": "Asia/Bandung"},
+    )
+
+    result = counter.run(
+        "--office", "jayapura", "--time-zone", "Asia/Jayapura", "checkin", "K7PXM3QD"
+    )
+
+    assert result.exit_code == 1
+    assert "09:30 WIT" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("reason", "expected"),
     [
-        ("INVALID_SERVICE_DATE", "YYYY-MM-DD"),
+        ("INVALID_SERVICE_DATE", "DD-MM-YYYY"),
         ("INVALID_PAGE_TOKEN", "run the list command again"),
         ("OFFICE_NOT_FOUND", "ANTREAN_OFFICE"),
     ],

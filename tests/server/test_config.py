@@ -370,6 +370,66 @@ def test_invalid_file_is_refused_naming_the_key(tmp_path, text, key):
     assert str(path) in message
 
 
+# Each whole number's largest value: key path, the file with {value}, maximum.
+UPPER_BOUNDS = [
+    ("offices[0].daily_quota", "{office}daily_quota = {value}", 100_000),
+    ("offices[0].slot_minutes", "{office}slot_minutes = {value}", 1440),
+    ("offices[0].booking_window_days", "{office}booking_window_days = {value}", 366),
+    ("server.worker_threads", "[server]\nworker_threads = {value}", 256),
+    ("booking.pending_ttl_minutes", "[booking]\npending_ttl_minutes = {value}", 1440),
+    (
+        "booking.max_approval_attempts",
+        "[booking]\nmax_approval_attempts = {value}",
+        100,
+    ),
+    (
+        "booking.request_id_retention_hours",
+        "[booking]\nrequest_id_retention_hours = {value}",
+        720,
+    ),
+    (
+        "booking.personal_data_retention_days",
+        "[booking]\npersonal_data_retention_days = {value}",
+        3650,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "template", "maximum"), UPPER_BOUNDS, ids=[key for key, *_ in UPPER_BOUNDS]
+)
+def test_a_number_above_its_maximum_is_refused_naming_the_key(
+    tmp_path, key, template, maximum
+):
+    text = template.format(office=office(), value=maximum + 1)
+
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, text + "\n")
+
+    assert caught.value.key == key
+    assert str(maximum) in caught.value.problem
+
+
+# A 1440-minute slot fits no opening period, so slot_minutes has no case here.
+AT_MAXIMUM = [bound for bound in UPPER_BOUNDS if "slot_minutes" not in bound[0]]
+
+
+@pytest.mark.parametrize(
+    ("key", "template", "maximum"), AT_MAXIMUM, ids=[key for key, *_ in AT_MAXIMUM]
+)
+def test_a_number_at_its_maximum_is_accepted(tmp_path, key, template, maximum):
+    text = template.format(office=office(), value=maximum)
+
+    assert load(tmp_path, text + "\n").config_file is not None
+
+
+def test_a_quota_beyond_int32_is_refused_before_any_rpc(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, office(daily_quota=99999999999))
+
+    assert caught.value.key == "offices[0].daily_quota"
+
+
 def test_unknown_key_lists_the_allowed_keys(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, "[server]\nworker_thread = 4\n")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.protobuf import timestamp_pb2
 
-from antrean.chat.parse import ParseError, Problem
+from antrean.chat.parse import NAME_MAX_LENGTH, ParseError, Problem
 from antrean.client import date_from_proto, state_name
 from antrean.v1 import booking_pb2, booking_service_pb2
 
@@ -26,6 +26,35 @@ ARRIVE_EARLY = timedelta(minutes=30)
 _DEFAULT_TIME_ZONE = "Asia/Jakarta"
 # A typed date is echoed back; a long paste would bury the reply.
 _ECHO_LIMIT = 24
+# The server's OLDEST_BIRTH_YEAR (antrean.server.domain.validation), repeated
+# because clients do not import server code; keep them equal.
+OLDEST_BIRTH_YEAR = 1900
+# Weekday names by date.weekday(), not strftime("%A"), which follows the locale.
+_WEEKDAYS: Mapping[str, tuple[str, ...]] = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": (
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ),
+}
+# How a booking's state reads in a reply; the contract's names are English.
+_STATES: Mapping[str, Mapping[int, str]] = {
+    "id": {
+        booking_pb2.Booking.STATE_PENDING: "menunggu kode persetujuan",
+        booking_pb2.Booking.STATE_CONFIRMED: "dikonfirmasi",
+        booking_pb2.Booking.STATE_CHECKED_IN: "sudah hadir di loket",
+        booking_pb2.Booking.STATE_CANCELLED: "dibatalkan",
+        booking_pb2.Booking.STATE_EXPIRED: "kedaluwarsa",
+        booking_pb2.Booking.STATE_VOID: "batal",
+        booking_pb2.Booking.STATE_NO_SHOW: "tidak hadir",
+    },
+    "en": {},
+}
 
 _TEXTS: Mapping[str, Mapping[str, str]] = {
     "id": {
@@ -35,11 +64,27 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "Kirim #cek untuk melihat booking Anda, #batal untuk membatalkannya."
         ),
         "example": "Contoh:\n{example}",
+        "message_too_long": (
+            "Pesan terlalu panjang ({count} karakter). Kirim dalam format singkat "
+            "#NAMA#TGLLAHIR#TGLLAYANAN."
+        ),
         "wrong_part_count": (
             "Pesan perlu 3 bagian: nama, tanggal lahir, tanggal layanan "
             "(Anda mengirim {count})."
         ),
         "name_missing": "Nama belum ditulis. Tulis nama sesuai KTP di bagian pertama.",
+        "name_too_long": (
+            "Nama paling banyak {maximum} huruf; Anda mengirim {count}. Tulis nama "
+            "sesuai KTP, lalu kirim lagi."
+        ),
+        "name_characters": (
+            "Nama tidak boleh berisi {text}. Nama hanya boleh berisi huruf, spasi, "
+            "dan tanda . ' - , sesuai KTP; perbaiki lalu kirim lagi."
+        ),
+        "name_without_letters": (
+            "Nama harus berisi huruf. Tulis nama sesuai KTP di bagian pertama, "
+            "lalu kirim lagi."
+        ),
         "birth_date_unreadable": (
             'Tanggal lahir "{text}" tidak terbaca. Tulis DDMMYYYY, contoh 20111967, '
             "lalu kirim lagi."
@@ -85,7 +130,7 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "dapat ditampilkan lagi. Jika sudah kedaluwarsa, kirim permintaan baru."
         ),
         "until": " sebelum pukul {time}",
-        "other_state": "Booking {code} untuk {service}: status {state}.",
+        "other_state": "Booking {code} untuk {service}: {state}.",
         "cancelled_confirmed": (
             "Booking {code} untuk {service} telah dibatalkan dan tempatnya dilepas."
         ),
@@ -97,12 +142,13 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "Kirim dari nomor ponsel lain."
         ),
         "INVALID_APPLICANT_NAME": (
-            "Nama tidak dapat diterima. Tulis nama persis seperti di KTP, contoh:\n"
+            "Nama tidak dapat diterima: paling banyak {maximum} huruf, hanya huruf, "
+            "spasi, dan tanda . ' - , persis seperti di KTP. Contoh:\n"
             "#Siti Aminah#20111967#18072027"
         ),
         "INVALID_BIRTH_DATE": (
-            "Tanggal lahir tidak dapat diterima (tidak boleh di masa depan). "
-            "Tulis DDMMYYYY, contoh 20111967, lalu kirim lagi."
+            "Tanggal lahir tidak dapat diterima: harus antara tahun {oldest} dan "
+            "hari ini. Tulis DDMMYYYY, contoh 20111967, lalu kirim lagi."
         ),
         "INVALID_SERVICE_DATE": (
             "Tanggal layanan tidak dapat diterima. Tulis DDMMYYYY, contoh 18072027, "
@@ -118,9 +164,12 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
         "outside_window": "Tanggal {service} di luar masa pemesanan.",
         "window": "Pilih tanggal antara {first} dan {last}, lalu kirim lagi.",
         "window_unknown": "Pilih tanggal yang lebih dekat, lalu kirim lagi.",
-        "closed_weekend": "{service} adalah akhir pekan; kantor tutup.",
+        "closed_weekend": (
+            "{service} adalah hari {weekday}; kantor tutup di akhir pekan."
+        ),
+        "closed_weekend_unknown": "{service} jatuh pada akhir pekan; kantor tutup.",
         "closed_holiday": "{service} adalah hari libur nasional{name}; kantor tutup.",
-        "closed_closure": "Kantor tutup pada {service}{name}.",
+        "closed_closure": "Kantor tutup pada {service}.",
         "next_open": (
             "Tanggal buka berikutnya: {dates}. Kirim lagi permintaan dengan salah "
             "satu tanggal itu."
@@ -155,6 +204,10 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "Kode persetujuan salah. Salin kode 8 angka dari pesan kami sebelumnya."
         ),
         "attempts_left": "Sisa percobaan: {count}.",
+        "mismatch_void": (
+            "Kode persetujuan salah, dan permintaan ini sekarang batal; belum ada "
+            "yang dipesan. Kirim permintaan booking baru."
+        ),
         "TOO_MANY_APPROVAL_ATTEMPTS": (
             "Kode persetujuan salah {count} kali, jadi permintaan ini batal. "
             "Kirim permintaan baru."
@@ -176,12 +229,28 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "Send #cek to see your booking, #batal to cancel it."
         ),
         "example": "Example:\n{example}",
+        "message_too_long": (
+            "The message is too long ({count} characters). Send the short format "
+            "#NAME#BIRTHDATE#SERVICEDATE."
+        ),
         "wrong_part_count": (
             "The message needs 3 parts: name, birth date, service date "
             "(you sent {count})."
         ),
         "name_missing": (
             "The name is missing. Write the name as on your ID card as the first part."
+        ),
+        "name_too_long": (
+            "The name may have at most {maximum} letters; you sent {count}. Write "
+            "it as on your ID card and send again."
+        ),
+        "name_characters": (
+            "The name may not contain {text}. It may hold only letters, spaces "
+            "and the marks . ' - , as on your ID card; correct it and send again."
+        ),
+        "name_without_letters": (
+            "The name must contain letters. Write the name as on your ID card as "
+            "the first part and send again."
         ),
         "birth_date_unreadable": (
             'The birth date "{text}" cannot be read. Write it as DDMMYYYY, '
@@ -239,12 +308,13 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "Send from another mobile number."
         ),
         "INVALID_APPLICANT_NAME": (
-            "The name cannot be accepted. Write it exactly as on your ID card, "
-            "for example:\n#Siti Aminah#20111967#18072027"
+            "The name cannot be accepted: write at most {maximum} letters, using "
+            "only letters, spaces and the marks . ' - , exactly as on your ID card. "
+            "For example:\n#Siti Aminah#20111967#18072027"
         ),
         "INVALID_BIRTH_DATE": (
-            "The birth date cannot be accepted (it may not be in the future). "
-            "Write it as DDMMYYYY, e.g. 20111967, and send again."
+            "The birth date cannot be accepted: it must lie between {oldest} and "
+            "today. Write it as DDMMYYYY, e.g. 20111967, and send again."
         ),
         "INVALID_SERVICE_DATE": (
             "The service date cannot be accepted. Write it as DDMMYYYY, "
@@ -260,11 +330,12 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
         "outside_window": "{service} is outside the booking window.",
         "window": "Choose a date from {first} to {last} and send again.",
         "window_unknown": "Choose a nearer date and send again.",
-        "closed_weekend": "{service} is a weekend; the office is closed.",
+        "closed_weekend": "{service} is a {weekday}; the office is closed at weekends.",
+        "closed_weekend_unknown": "{service} falls on a weekend; the office is closed.",
         "closed_holiday": (
             "{service} is a national holiday{name}; the office is closed."
         ),
-        "closed_closure": "The office is closed on {service}{name}.",
+        "closed_closure": "The office is closed on {service}.",
         "next_open": (
             "Next open dates: {dates}. Send the request again with one of them."
         ),
@@ -296,6 +367,10 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "Wrong approval code. Copy the 8-digit code from our earlier message."
         ),
         "attempts_left": "Tries left: {count}.",
+        "mismatch_void": (
+            "Wrong approval code, and this request is now void; nothing was booked. "
+            "Send a new booking request."
+        ),
         "TOO_MANY_APPROVAL_ATTEMPTS": (
             "The approval code was wrong {count} times, so this request is void. "
             "Send a new request."
@@ -329,6 +404,9 @@ _FIXED_REFUSALS = frozenset(
 _WITH_EXAMPLE = frozenset(
     {"PENDING_BOOKING_NOT_FOUND", "BOOKING_REQUEST_EXPIRED", "ACTIVE_BOOKING_NOT_FOUND"}
 )
+_PROBLEMS_WITH_EXAMPLE = frozenset(
+    {Problem.MESSAGE_TOO_LONG, Problem.WRONG_PART_COUNT, Problem.NAME_MISSING}
+)
 
 
 def check_language(language: str) -> str:
@@ -350,9 +428,14 @@ def help_text(language: str) -> str:
 
 def parse_problem(error: ParseError, language: str) -> str:
     """Says which part of a request or code is wrong and how to write it."""
+    key = error.problem.value
     text = error.text[:_ECHO_LIMIT]
-    reply = _say(language, error.problem.value, text=text, count=error.count)
-    if error.problem in (Problem.WRONG_PART_COUNT, Problem.NAME_MISSING):
+    if error.problem is Problem.NAME_CHARACTERS:
+        # Each refused character quoted alone: "2", "@" reads better than "2@".
+        text = ", ".join(f'"{char}"' for char in text)
+        key = key if text else "name_without_letters"
+    reply = _say(language, key, text=text, count=error.count, maximum=NAME_MAX_LENGTH)
+    if error.problem in _PROBLEMS_WITH_EXAMPLE:
         return _lines(reply, _say(language, "example", example=EXAMPLE))
     return reply
 
@@ -369,7 +452,7 @@ def request_summary(
         name=booking.applicant_name.upper(),
         birth=format_date(date_from_proto(booking.birth_date)),
         service=format_date(date_from_proto(booking.service_date)),
-        office=booking.office_id,
+        office=_office_name(booking),
         code=response.approval_code,
     )
     minutes = _expiry_minutes(booking)
@@ -406,7 +489,8 @@ def active_booking(booking: booking_pb2.Booking, language: str) -> str:
         return _say(language, "pending", service=service, name=name, until=until)
     if booking.state == booking_pb2.Booking.STATE_CONFIRMED:
         return _lines(_say(language, "your_booking"), _booking_card(booking, language))
-    state = state_name(booking.state).replace("_", " ")
+    state = _STATES[language].get(booking.state)
+    state = state or state_name(booking.state).replace("_", " ")
     return _say(
         language, "other_state", code=booking.booking_code, service=service, state=state
     )
@@ -431,9 +515,10 @@ def refusal(
     """
     if reason in _FIXED_REFUSALS:
         example = _say(language, "example", example=EXAMPLE)
-        return _lines(
-            _say(language, reason), example if reason in _WITH_EXAMPLE else None
+        reply = _say(
+            language, reason, maximum=NAME_MAX_LENGTH, oldest=OLDEST_BIRTH_YEAR
         )
+        return _lines(reply, example if reason in _WITH_EXAMPLE else None)
     wording = _REFUSALS.get(reason)
     if wording is None:
         return service_busy(language)
@@ -460,20 +545,34 @@ def _outside_window(
 def _closed(
     metadata: Mapping[str, str], language: str, service_date: date | None
 ) -> str:
-    closure = metadata.get("closure", "closure")
-    if closure not in ("weekend", "holiday"):
-        closure = "closure"
-    name = metadata.get("closure_name", "").strip()
-    refused = _say(
-        language,
-        f"closed_{closure}",
-        service=_date_or_that(service_date, language),
-        name=f" ({name})" if name else "",
-    )
+    closed_date = _read_date(metadata.get("service_date", "")) or service_date
+    refused = _closed_date(metadata, language, closed_date)
     dates = _date_list(metadata.get("next_open_dates", ""))
     if dates:
         return _lines(refused, _say(language, "next_open", dates=dates))
     return _lines(refused, _say(language, "no_next_open"))
+
+
+def _closed_date(
+    metadata: Mapping[str, str], language: str, closed_date: date | None
+) -> str:
+    """Why the office is closed that day, in ``language`` only.
+
+    The server's ``closure_name`` is an English weekday for weekends and the
+    operator's words for closures, so only a holiday's (Indonesian) name shows.
+    """
+    service = _date_or_that(closed_date, language)
+    closure = metadata.get("closure", "")
+    if closure == "weekend":
+        if closed_date is None:
+            return _say(language, "closed_weekend_unknown", service=service)
+        weekday = _WEEKDAYS[language][closed_date.weekday()]
+        return _say(language, "closed_weekend", service=service, weekday=weekday)
+    if closure == "holiday":
+        name = metadata.get("closure_name", "").strip()
+        name = f" ({name})" if name else ""
+        return _say(language, "closed_holiday", service=service, name=name)
+    return _say(language, "closed_closure", service=service)
 
 
 def _full(metadata: Mapping[str, str], language: str, service_date: date | None) -> str:
@@ -513,8 +612,12 @@ def _exists(
 def _mismatch(
     metadata: Mapping[str, str], language: str, service_date: date | None
 ) -> str:
-    reply = _say(language, "APPROVAL_CODE_MISMATCH")
     left = metadata.get("attempts_left", "")
+    if left.isdigit() and int(left) == 0:
+        # The server voided the request with this last wrong code.
+        example = _say(language, "example", example=EXAMPLE)
+        return _lines(_say(language, "mismatch_void"), example)
+    reply = _say(language, "APPROVAL_CODE_MISMATCH")
     if left.isdigit():
         return _lines(reply, _say(language, "attempts_left", count=int(left)))
     return reply
@@ -549,7 +652,7 @@ def _booking_card(booking: booking_pb2.Booking, language: str) -> str:
         "details",
         name=booking.applicant_name.upper(),
         code=booking.booking_code,
-        office=booking.office_id,
+        office=_office_name(booking),
         service=format_date(date_from_proto(booking.service_date)),
     )
     if not booking.HasField("slot_start_time"):
@@ -566,6 +669,11 @@ def _booking_card(booking: booking_pb2.Booking, language: str) -> str:
         "",
         _say(language, "arrive", arrive=arrive),
     )
+
+
+def _office_name(booking: booking_pb2.Booking) -> str:
+    """The office as citizens know it; its id when the server sends no name."""
+    return booking.office_name or booking.office_id
 
 
 def _expiry_minutes(booking: booking_pb2.Booking) -> int:

@@ -1,8 +1,11 @@
 """Parses one incoming chat text into a command (R1).
 
 Parsing is pure: the date that decides two-digit birth years is a parameter,
-never read from the system, and nothing here checks a rule that the server
-enforces (open days, booking window, a birth date in the future).
+never read from the system. Besides the form of a message, it checks only
+what a reply can name exactly without the server: the message's length and
+the name's length and characters (the server checks the name too). Rules that
+need the calendar or the office (open days, the booking window, a birth date
+between 1900 and today) are left to the server.
 """
 
 from __future__ import annotations
@@ -11,11 +14,19 @@ import enum
 import functools
 import re
 import string
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 APPROVAL_CODE_DIGITS = 8
+# Far longer than any request; a longer text is a paste or a chain letter.
+MESSAGE_MAX_LENGTH = 500
+# The server's limit (NAME_MAX_LENGTH in antrean.server.domain.validation),
+# repeated here because clients do not import server code; keep them equal.
+NAME_MAX_LENGTH = 100
+# Besides letters, what the server accepts in a name, as on ID cards.
+NAME_PUNCTUATION = " .'-,"
 
 # Day, month and a two- or four-digit year, with a separator that people type.
 _SEPARATED_DATE = re.compile(
@@ -64,8 +75,11 @@ class Unrecognised:
 class Problem(enum.Enum):
     """What is wrong with a text that looked like a command."""
 
+    MESSAGE_TOO_LONG = "message_too_long"
     WRONG_PART_COUNT = "wrong_part_count"
     NAME_MISSING = "name_missing"
+    NAME_TOO_LONG = "name_too_long"
+    NAME_CHARACTERS = "name_characters"
     BIRTH_DATE_UNREADABLE = "birth_date_unreadable"
     BIRTH_DATE_NOT_REAL = "birth_date_not_real"
     SERVICE_DATE_UNREADABLE = "service_date_unreadable"
@@ -77,9 +91,9 @@ class Problem(enum.Enum):
 class ParseError:
     """A text that looked like a command but has one part wrong.
 
-    ``text`` is the offending part as typed (a date, or the digits of a code)
-    and ``count`` the number of parts or digits found, where that helps the
-    reply say what to fix.
+    ``text`` is the offending part as typed (a date, the digits of a code, or
+    the characters a name may not hold) and ``count`` the number of parts,
+    digits or characters found, where that helps the reply say what to fix.
     """
 
     problem: Problem
@@ -99,6 +113,8 @@ def parse(text: str, *, today: date) -> Command:
     stripped = text.strip()
     if not stripped:
         return Unrecognised()
+    if len(stripped) > MESSAGE_MAX_LENGTH:
+        return ParseError(Problem.MESSAGE_TOO_LONG, count=len(stripped))
     if "#" in stripped:
         return _parse_hash_text(stripped, today)
     if _CODE_LIKE.fullmatch(stripped):
@@ -118,6 +134,9 @@ def _parse_hash_text(text: str, today: date) -> Command:
     name = " ".join(parts[0].split())
     if not name:
         return ParseError(Problem.NAME_MISSING)
+    name_error = _check_name(name)
+    if name_error is not None:
+        return name_error
 
     birth = _read_date(
         parts[1],
@@ -138,6 +157,24 @@ def _parse_hash_text(text: str, today: date) -> Command:
         return service
 
     return BookingRequestText(name=name, birth_date=birth, service_date=service)
+
+
+def _check_name(name: str) -> ParseError | None:
+    """Refuses a name the server would refuse, naming what is wrong with it."""
+    # Judged as the server judges: composed characters, in capitals.
+    composed = unicodedata.normalize("NFC", name).upper()
+    if len(composed) > NAME_MAX_LENGTH:
+        return ParseError(Problem.NAME_TOO_LONG, count=len(composed))
+    refused = "".join(
+        dict.fromkeys(
+            char
+            for char in composed
+            if not (char.isalpha() or char in NAME_PUNCTUATION)
+        )
+    )
+    if refused or not any(char.isalpha() for char in composed):
+        return ParseError(Problem.NAME_CHARACTERS, text=refused)
+    return None
 
 
 def _split_parts(text: str) -> list[str]:

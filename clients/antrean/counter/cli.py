@@ -7,6 +7,7 @@ stderr), 2 on a usage error (click's own).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from antrean.counter import refusals, render
 from antrean.v1 import booking_pb2
 
 DEFAULT_TIME_ZONE = "Asia/Jakarta"
+
+# --date as the counter shows dates (DD-MM-YYYY) or as ISO 8601 (YYYY-MM-DD).
+_DAY_FIRST = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 # Every state but the zero value, in the order of a booking's life.
 STATE_CHOICES = [
@@ -67,6 +72,29 @@ def _parse_zone(ctx: click.Context, param: click.Parameter, value: str) -> ZoneI
         ) from None
 
 
+def _parse_date(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> date | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if match := _DAY_FIRST.fullmatch(text):
+        day, month, year = map(int, match.groups())
+    elif match := _YEAR_FIRST.fullmatch(text):
+        year, month, day = map(int, match.groups())
+    else:
+        raise click.BadParameter(
+            f"'{value}' is not a date; write DD-MM-YYYY or YYYY-MM-DD, "
+            "e.g. 18-07-2027 or 2027-07-18."
+        )
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a real date; check the day and the month."
+        ) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--server",
@@ -101,8 +129,8 @@ def _parse_zone(ctx: click.Context, param: click.Parameter, value: str) -> ZoneI
     show_envvar=True,
     metavar="TZ",
     callback=_parse_zone,
-    help="The office's IANA time zone; decides which date is today for 'list' "
-    "and the hour shown when a check-in is too late.",
+    help="The office's IANA time zone; decides which date is today for 'list', "
+    "and the hour shown when a check-in is too late if the server names no zone.",
 )
 @click.pass_context
 def cli(
@@ -143,9 +171,10 @@ def checkin(ctx: click.Context, code: tuple[str, ...]) -> None:
 @click.option(
     "--date",
     "service_date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="YYYY-MM-DD",
-    help="The service date to list. Default: today in --time-zone.",
+    callback=_parse_date,
+    metavar="DD-MM-YYYY",
+    help="The service date to list, as DD-MM-YYYY or YYYY-MM-DD. "
+    "Default: today in --time-zone.",
 )
 @click.option(
     "--state",
@@ -154,11 +183,11 @@ def checkin(ctx: click.Context, code: tuple[str, ...]) -> None:
 )
 @click.pass_context
 def list_command(
-    ctx: click.Context, service_date: datetime | None, state: str | None
+    ctx: click.Context, service_date: date | None, state: str | None
 ) -> None:
     """List the bookings of a service date by slot, with counts per state."""
     settings: Settings = ctx.obj
-    day = service_date.date() if service_date else today(settings.zone)
+    day = service_date or today(settings.zone)
     state_value = (
         state_from_name(state) if state else booking_pb2.Booking.STATE_UNSPECIFIED
     )

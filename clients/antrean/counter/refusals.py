@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
 
@@ -114,7 +115,10 @@ def _not_service_date(refusal: Refusal) -> str:
 
 
 def _check_in_closed(refusal: Refusal) -> str:
-    hour = _local_hour(refusal.get("slot_start_time"), refusal.zone)
+    # The booking's office zone beats the counter's --time-zone, which may be
+    # left at its default at an office in another zone.
+    zone = _zone(refusal.get("time_zone")) or refusal.zone
+    hour = _local_hour(refusal.get("slot_start_time"), zone)
     started = f"started at {hour}" if hour else "has already started"
     return (
         f"Too late: this booking's slot {started}, so the booking is void; "
@@ -147,7 +151,7 @@ def _already_checked_in(refusal: Refusal) -> str:
 def _invalid_service_date(refusal: Refusal) -> str:
     return (
         "The server refused that service date; give --date as a real date in the "
-        "form YYYY-MM-DD, e.g. 2027-07-18."
+        "form DD-MM-YYYY or YYYY-MM-DD, e.g. 18-07-2027."
     )
 
 
@@ -221,6 +225,16 @@ def _local_date(value: str) -> str:
         return format_date(date.fromisoformat(value))
     except ValueError:
         return value or "another day"
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    """Returns the IANA zone of a metadata value, or None when unknown here."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _local_hour(value: str, zone: tzinfo) -> str:

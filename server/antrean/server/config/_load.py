@@ -48,6 +48,14 @@ _PARSERS: Mapping[str, Callable[[str], object]] = {
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _DEFAULTS = Settings()
 
+# Upper bounds of the [server] and [booking] numbers: a larger value is a typo
+# (hours for minutes, an extra zero), never a setting an office needs.
+MAX_WORKER_THREADS = 256
+MAX_PENDING_TTL_MINUTES = 24 * 60
+MAX_APPROVAL_ATTEMPTS = 100
+MAX_REQUEST_ID_RETENTION_HOURS = 24 * 30
+MAX_PERSONAL_DATA_RETENTION_DAYS = 3650
+
 
 def load_settings(
     config_file: Path | None = None,
@@ -148,7 +156,7 @@ def _server(server: Table) -> dict[str, object]:
             "database_url", parse_database_url, _DEFAULTS.database_url
         ),
         "worker_threads": server.positive_int(
-            "worker_threads", _DEFAULTS.worker_threads
+            "worker_threads", _DEFAULTS.worker_threads, MAX_WORKER_THREADS
         ),
     }
 
@@ -163,20 +171,35 @@ def _booking(booking: Table) -> dict[str, object]:
         )
     )
 
-    def duration(name: str, unit: timedelta, default: timedelta) -> timedelta:
-        return booking.positive_int(name, default // unit) * unit
+    def duration(
+        name: str, unit: timedelta, default: timedelta, maximum: int
+    ) -> timedelta:
+        return booking.positive_int(name, default // unit, maximum) * unit
 
     minute, hour, day = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
     return {
-        "pending_ttl": duration("pending_ttl_minutes", minute, _DEFAULTS.pending_ttl),
+        "pending_ttl": duration(
+            "pending_ttl_minutes",
+            minute,
+            _DEFAULTS.pending_ttl,
+            MAX_PENDING_TTL_MINUTES,
+        ),
         "max_approval_attempts": booking.positive_int(
-            "max_approval_attempts", _DEFAULTS.max_approval_attempts
+            "max_approval_attempts",
+            _DEFAULTS.max_approval_attempts,
+            MAX_APPROVAL_ATTEMPTS,
         ),
         "request_id_retention": duration(
-            "request_id_retention_hours", hour, _DEFAULTS.request_id_retention
+            "request_id_retention_hours",
+            hour,
+            _DEFAULTS.request_id_retention,
+            MAX_REQUEST_ID_RETENTION_HOURS,
         ),
         "personal_data_retention": duration(
-            "personal_data_retention_days", day, _DEFAULTS.personal_data_retention
+            "personal_data_retention_days",
+            day,
+            _DEFAULTS.personal_data_retention,
+            MAX_PERSONAL_DATA_RETENTION_DAYS,
         ),
     }
 

@@ -41,6 +41,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The built-in office's values are the defaults of every configured office.
 _DEFAULT = default_office()
 
+# Upper bounds: the contract carries places as int32, so a quota past these
+# would crash a response; a slot is at most a day, a window at most a year.
+MAX_DAILY_QUOTA = 100_000
+MAX_SLOT_MINUTES = 24 * 60
+MAX_BOOKING_WINDOW_DAYS = 366
+
 
 def read_offices(document: Table) -> tuple[Office, ...]:
     """Returns the configured offices, or the built-in one when there are none."""
@@ -68,7 +74,9 @@ def _office(entry: Table) -> Office:
     name = entry.string("name")
     time_zone = _time_zone(entry)
 
-    slot_minutes = entry.positive_int("slot_minutes", _DEFAULT.slot_minutes)
+    slot_minutes = entry.positive_int(
+        "slot_minutes", _DEFAULT.slot_minutes, MAX_SLOT_MINUTES
+    )
     hours = _hours(entry, slot_minutes)
     return Office(
         id=office_id,
@@ -78,7 +86,7 @@ def _office(entry: Table) -> Office:
         daily_quota=_daily_quota(entry, hours, slot_minutes),
         slot_minutes=slot_minutes,
         booking_window_days=entry.positive_int(
-            "booking_window_days", _DEFAULT.booking_window_days
+            "booking_window_days", _DEFAULT.booking_window_days, MAX_BOOKING_WINDOW_DAYS
         ),
         closures=_closures(entry),
     )
@@ -176,7 +184,7 @@ def _daily_quota(
     entry: Table, hours: dict[int, tuple[Period, ...]], slot_minutes: int
 ) -> int:
     """Returns the daily quota, refusing one too small to give every slot a place."""
-    quota = entry.positive_int("daily_quota", _DEFAULT.daily_quota)
+    quota = entry.positive_int("daily_quota", _DEFAULT.daily_quota, MAX_DAILY_QUOTA)
     counts = {
         weekday: sum(_slot_count(period, slot_minutes) for period in periods)
         for weekday, periods in hours.items()

@@ -111,12 +111,15 @@ class Table:
         except Invalid as error:
             raise self.error(name, str(error)) from None
 
-    def positive_int(self, name: str, default: int) -> int:
+    def positive_int(self, name: str, default: int, maximum: int) -> int:
+        """Returns a whole number from 1 to ``maximum``, or the default."""
         value = self._typed(name, int, "a whole number")
         if value is None:
             return default
-        if value <= 0:
-            raise self.error(name, f"must be a positive whole number, not {value}")
+        if not 1 <= value <= maximum:
+            raise self.error(
+                name, f"must be a whole number from 1 to {maximum}, not {value}"
+            )
         return value
 
     def array(self, name: str) -> list[tuple[str, object]] | None:
