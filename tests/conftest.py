@@ -19,11 +19,11 @@ import pytest
 import sqlalchemy as sa
 
 from antrean.client import BookingClient
-from antrean.server.app import AntreanServer, create_server
 from antrean.server.config import Settings
 from antrean.server.domain.clock import FixedClock
 from antrean.server.domain.offices import Office, Period, default_office
 from antrean.server.storage import connect
+from antrean.server.transport.server import AntreanServer, create_server
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ANTREAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
