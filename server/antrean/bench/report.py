@@ -187,9 +187,9 @@ def _p99(backend: str, p99: float, health_p99: float) -> str:
         return ""
     factor = p99 / health_p99
     if backend != "sqlite":
-        return f"{factor:.1f} × health p99"
+        return f"{factor:.2f} × health p99"
     return f"≤ {P99_FACTOR:.0f} × health p99: {_verdict(factor <= P99_FACTOR)}" + (
-        f" ({factor:.1f}×)"
+        f" ({factor:.2f}×)"
     )
 
 
