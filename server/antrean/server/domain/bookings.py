@@ -8,10 +8,8 @@ its ``request_id`` was seen before (I4).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -86,16 +84,6 @@ class Bookings:
         max_approval_attempts: int = 5,
     ) -> None:
         self._database = database
-        # SQLite lets one writer in at a time; the others would poll its busy
-        # handler, sleeping 1 to 100 ms between tries, while the lock stands
-        # idle. Queueing this process's writers here hands the lock over at
-        # once. Invariants are still held by the database (BEGIN IMMEDIATE),
-        # across processes too.
-        self._writer_turn: contextlib.AbstractContextManager = (
-            threading.Lock()
-            if database.dialect == "sqlite"
-            else contextlib.nullcontext()
-        )
         self._offices = offices
         self._clock = clock
         self._pending_ttl = pending_ttl
@@ -343,7 +331,7 @@ class Bookings:
 
     def _run_once(self, key, encode, body) -> Outcome:
         now = self._clock.now()
-        with self._writer_turn, self._database.write() as tx:
+        with self._database.write() as tx:
             # A request id seen before is recognised by its stored response:
             # on a refusal here, or by the unique request id when the response
             # is stored (then ``_run`` replays). Looking it up first would cost
