@@ -49,6 +49,11 @@ CONNECT_TIMEOUT_SECONDS = 5
 # deadline when that is nearer. Set once per connection, so that the usual
 # call (a client's deadline of 10 s or so) costs no extra round trip.
 STATEMENT_TIMEOUT_SECONDS = 5
+# _NO_POOL_RESET: the pool does not roll a connection back when it is given
+# back (a driver rollback after every COMMIT). Every checkout ends its own
+# transaction: ``write()`` commits, and otherwise it and every other checkout
+# roll back in ``_close_quietly``, which discards a connection whose rollback
+# failed.
 # A deadline further away than this is no deadline.
 _LONGEST_DEADLINE_SECONDS = 86_400.0
 # SQLSTATEs after which PostgreSQL has rolled the transaction back and running
@@ -152,7 +157,7 @@ class Database:
     @contextlib.contextmanager
     def read(self) -> Iterator[Transaction]:
         """A transaction for reads only; it never writes."""
-        with _translated_errors(phase="read"), self.engine.connect() as connection:
+        with _translated_errors(phase="read"), _checked_out(self.engine) as connection:
             yield Transaction(connection)
             connection.rollback()
 
@@ -208,14 +213,14 @@ class Database:
 
     def is_new(self) -> bool:
         """True when the database holds no tables at all, e.g. a new SQLite file."""
-        with _translated_errors(phase="read"), self.engine.connect() as connection:
+        with _translated_errors(phase="read"), _checked_out(self.engine) as connection:
             return not sa.inspect(connection).get_table_names()
 
     def check_schema(self) -> None:
         """Raises SchemaOutOfDate unless the schema is this version's (or newer)."""
         from antrean.server.storage import migrate
 
-        with _translated_errors(phase="read"), self.engine.connect() as connection:
+        with _translated_errors(phase="read"), _checked_out(self.engine) as connection:
             migrate.check(connection)
 
     def create_schema(self) -> None:
@@ -224,7 +229,7 @@ class Database:
 
     def ping(self) -> None:
         """Raises DatabaseUnavailable unless the database answers."""
-        with _translated_errors(phase="read"), self.engine.connect() as connection:
+        with _translated_errors(phase="read"), _checked_out(self.engine) as connection:
             connection.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
@@ -275,6 +280,7 @@ def _postgresql_engine(url: sa.URL, pool_size: int) -> sa.Engine:
         url,
         pool_size=pool_size,
         max_overflow=POOL_OVERFLOW,
+        pool_reset_on_return=None,  # see _NO_POOL_RESET
         # A connection that died while pooled (a restarted database, a
         # failover) is replaced at checkout instead of failing a call.
         pool_pre_ping=True,
@@ -291,6 +297,7 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> sa.Engine:
         url,
         pool_size=pool_size,
         max_overflow=POOL_OVERFLOW,
+        pool_reset_on_return=None,  # see _NO_POOL_RESET
         connect_args={"check_same_thread": False, "timeout": 30},
     )
 
@@ -341,9 +348,29 @@ def _wait_for(turn: threading.Lock) -> None:
         raise DeadlinePassed("deadline passed")
 
 
+@contextlib.contextmanager
+def _checked_out(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection from the pool, given back with its transaction ended."""
+    connection = engine.connect()
+    try:
+        yield connection
+    finally:
+        _close_quietly(connection)
+
+
 def _close_quietly(connection: sa.Connection) -> None:
-    """Returns the connection to the pool, rolling back what is uncommitted."""
-    # A lost connection is invalidated already, and its work rolled back.
+    """Returns the connection to the pool, rolling back what is uncommitted.
+
+    The pool does not reset the connections it gets back (_NO_POOL_RESET): one
+    whose rollback failed is invalidated, never pooled with a transaction open.
+    """
+    try:
+        if connection.in_transaction():
+            connection.rollback()
+    except exc.DBAPIError:
+        # A lost connection is invalidated already, and its work rolled back.
+        with contextlib.suppress(exc.DBAPIError):
+            connection.invalidate()
     with contextlib.suppress(exc.DBAPIError):
         connection.close()
 
