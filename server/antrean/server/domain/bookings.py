@@ -248,8 +248,7 @@ class Bookings:
 
     def get_by_code(self, booking_code: str, office_id: str = "") -> BookingRecord:
         code = rules.parse_booking_code(booking_code)
-        with self._database.read() as tx:
-            booking = tx.booking_by_code(code)
+        booking = self._database.reading(lambda tx: tx.booking_by_code(code))
         if booking is None:
             raise rules.booking_not_found()
         if office_id and booking.office_id != office_id:
@@ -259,8 +258,7 @@ class Bookings:
     def get_active(self, phone_number: str, office_id: str = "") -> BookingRecord:
         phone_number = normalize_phone_number(phone_number)
         now = self._clock.now()
-        with self._database.read() as tx:
-            booking = tx.active_booking(phone_number)
+        booking = self._database.reading(lambda tx: tx.active_booking(phone_number))
         if booking is None or not rules.is_active(booking, now):
             raise rules.no_active_booking()
         if office_id and booking.office_id != office_id:
@@ -276,8 +274,9 @@ class Bookings:
         limit: int,
     ) -> list[BookingRecord]:
         self.office(office_id)
-        with self._database.read() as tx:
-            return tx.list_bookings(office_id, service_date, state, offset, limit)
+        return self._database.reading(
+            lambda tx: tx.list_bookings(office_id, service_date, state, offset, limit)
+        )
 
     def availability(self, office_id: str) -> list[DateAvailability]:
         """The places left on each open date of the office's booking window."""
@@ -357,8 +356,7 @@ class Bookings:
         return outcome
 
     def _stored_replay(self, key: RequestKey) -> Replayed | None:
-        with self._database.read() as tx:
-            return _replay(tx, key)
+        return self._database.reading(lambda tx: _replay(tx, key))
 
     def _record_refusal(
         self, tx: Transaction, booking: BookingRecord | None, refusal: BookingError
@@ -438,16 +436,15 @@ class Bookings:
         dates = office.open_dates(now)
         if not dates:
             return []
-        if tx is None:
-            with self._database.read() as read:
-                taken = read.taken_by_date(office.id, dates[0], dates[-1])
-        else:
-            taken = tx.taken_by_date(office.id, dates[0], dates[-1])
+
+        def taken_by_date(tx: Transaction) -> dict[date, tuple[int, int]]:
+            return tx.taken_by_date(office.id, dates[0], dates[-1])
+
+        taken = taken_by_date(tx) if tx else self._database.reading(taken_by_date)
         return _availability(office, dates, taken)
 
     def _active_booking_exists(self, phone_number: str) -> BookingError:
-        with self._database.read() as tx:
-            booking = tx.active_booking(phone_number)
+        booking = self._database.reading(lambda tx: tx.active_booking(phone_number))
         return rules.active_booking_exists(booking)
 
 

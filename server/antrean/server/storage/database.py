@@ -161,6 +161,19 @@ class Database:
             yield Transaction(connection)
             connection.rollback()
 
+    def reading(self, run: Callable[[Transaction], T]) -> T:
+        """Returns ``run``'s reads in a read transaction.
+
+        A connection lost before or during the reads (a database restarted
+        while it sat in the pool) is replaced and the reads run again.
+        """
+
+        def once() -> T:
+            with self.read() as tx:
+                return run(tx)
+
+        return self.retrying(once, replayable=True)
+
     def retrying(self, run: Callable[[], T], *, replayable: bool) -> T:
         """Calls ``run``, one whole write transaction, again after a transient fault.
 
@@ -229,8 +242,7 @@ class Database:
 
     def ping(self) -> None:
         """Raises DatabaseUnavailable unless the database answers."""
-        with _translated_errors(phase="read"), _checked_out(self.engine) as connection:
-            connection.exec_driver_sql("SELECT 1")
+        self.reading(lambda tx: tx.ping())
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -281,9 +293,9 @@ def _postgresql_engine(url: sa.URL, pool_size: int) -> sa.Engine:
         pool_size=pool_size,
         max_overflow=POOL_OVERFLOW,
         pool_reset_on_return=None,  # see _NO_POOL_RESET
-        # A connection that died while pooled (a restarted database, a
-        # failover) is replaced at checkout instead of failing a call.
-        pool_pre_ping=True,
+        # No pre-ping (a round trip per checkout): a connection that died
+        # while pooled (a restarted database, a failover) fails its first
+        # statement, and the transaction runs again on a new one (retrying).
         connect_args={
             key: value
             for key, value in connect_args.items()
@@ -381,7 +393,7 @@ def _translated_errors(*, phase: str) -> Iterator[None]:
 
     ``phase`` says how far a write had got: ``connect`` (nothing sent),
     ``transaction`` (statements sent, nothing committed), ``commit`` (COMMIT
-    sent), or ``read``/``migrate`` (never retried).
+    sent), or ``read`` (retried by ``reading``) or ``migrate`` (never retried).
     """
     try:
         yield
@@ -389,9 +401,7 @@ def _translated_errors(*, phase: str) -> Iterator[None]:
         raise Conflict(_violated_constraint(error)) from error
     except (exc.OperationalError, exc.InterfaceError) as error:
         cause = type(error.orig).__name__
-        if phase in ("connect", "transaction", "commit") and _is_transient(
-            error, phase
-        ):
+        if phase != "migrate" and _is_transient(error, phase):
             raise TransientFault(cause, in_doubt=phase == "commit") from error
         logger.debug("database error cause=%s phase=%s", cause, phase)
         raise DatabaseUnavailable(cause) from error

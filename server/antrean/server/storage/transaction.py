@@ -232,6 +232,9 @@ class Transaction:
         self._dialect = connection.dialect.name
         self._lock = self._dialect == "postgresql"
 
+    def ping(self) -> None:
+        self._connection.exec_driver_sql("SELECT 1")
+
     # Bookings: reads.
 
     def booking_by_code(self, code: str, *, for_update: bool = False):
