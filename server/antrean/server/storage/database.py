@@ -329,10 +329,19 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> sa.Engine:
     def begin(connection):
         immediate = connection.get_execution_options().get("antrean_write", False)
         if immediate:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={_sqlite_busy_ms()}")
+            # A statement only when the deadline is nearer than the busy
+            # timeout, or to restore it after such a call.
+            busy_ms = _sqlite_busy_ms()
+            if connection.info.get(_BUSY_MS, SQLITE_BUSY_TIMEOUT_MS) != busy_ms:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+                connection.info[_BUSY_MS] = busy_ms
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+# The busy timeout set on a SQLite connection, in its pool record's info.
+_BUSY_MS = "antrean_busy_timeout_ms"
 
 
 def _sqlite_busy_ms() -> int:
