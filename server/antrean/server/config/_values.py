@@ -36,6 +36,17 @@ def parse_database_url(value: str) -> str:
             "must start with sqlite:// or postgresql://, e.g. "
             "sqlite:///antrean.db or postgresql://antrean@db-host/antrean"
         )
+    driver = scheme.partition("+")[2]
+    if driver and driver not in _DRIVERS[dialect]:
+        raise Invalid(
+            f"the driver {driver!r} is not installed; write {dialect}:// (or "
+            f"{dialect}+{_DRIVERS[dialect][0]}://)"
+        )
+    port = urllib.parse.urlsplit(url).netloc.rpartition("@")[2].rpartition(":")[2]
+    if ":" in urllib.parse.urlsplit(url).netloc.rpartition("@")[2] and not (
+        port.isdigit() and 0 < int(port) < 65536
+    ):
+        raise Invalid(f"the port {port!r} is not a number from 1 to 65535")
     return url
 
 

@@ -74,6 +74,15 @@ def upgrade(connection: sa.Connection) -> list[str]:
     if before is None and _has_tables(connection):
         _adopt(connection, config)
         return []
+    if before is not None and not _known(before):
+        # A newer release migrated first (a rolling update, a rollback): its
+        # migrations keep this release working, so there is nothing to do.
+        logger.warning(
+            "database schema is newer than this server revision=%s known_head=%s",
+            before,
+            head(),
+        )
+        return []
     command.upgrade(config, "head")
     return _revisions_between(before, current(connection))
 
@@ -96,11 +105,7 @@ def check(connection: sa.Connection) -> None:
         return
     if revision is None:
         raise SchemaOutOfDate(f"the database has no antrean schema yet; {_FIX}")
-    try:
-        known = _script().get_revision(revision) is not None
-    except CommandError:
-        known = False
-    if not known:
+    if not _known(revision):
         logger.warning(
             "database schema is newer than this server revision=%s known_head=%s",
             revision,
@@ -111,6 +116,14 @@ def check(connection: sa.Connection) -> None:
         f"the database schema is at revision {revision}, this server needs "
         f"{needed}; {_FIX}"
     )
+
+
+def _known(revision: str) -> bool:
+    """Whether this release ships the revision (an unknown one is newer)."""
+    try:
+        return _script().get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def differences(connection: sa.Connection) -> list:
