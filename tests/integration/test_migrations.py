@@ -149,6 +149,17 @@ def test_server_starts_on_a_newer_schema_and_warns(database_url, settings, caplo
     assert "newer than this server revision=9999" in caplog.text
 
 
+def test_migrate_leaves_a_newer_schema_alone(database_url, caplog):
+    def newer(connection: sa.Connection) -> None:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        connection.commit()
+
+    inspect(database_url, newer)
+
+    assert migrated(database_url) == []
+    assert "newer than this server revision=9999" in caplog.text
+
+
 def test_two_migrations_at_once_both_succeed(empty_database_url):
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(migrated, [empty_database_url] * 2))

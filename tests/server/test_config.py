@@ -527,6 +527,8 @@ def test_invalid_environment_variable_is_refused_naming_it(variable, value):
     [
         ("--listen", "listen", "127.0.0.1:99999"),
         ("--database", "database_url", "oracle://db"),
+        ("--database", "database_url", "postgresql+psycopg2://antrean@db/antrean"),
+        ("--database", "database_url", "postgresql://antrean:pw@db:abc/antrean"),
         ("--test-clock", "test_clock", "2027-07-19T07:00:00"),
     ],
 )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from datetime import datetime
 
 from antrean.server.config._toml import Invalid
 
 _HOST = re.compile(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+")
 _DATABASE_SCHEMES = ("sqlite", "postgresql")
+# The drivers that come with antrean, the default first.
+_DRIVERS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
 
 
 def parse_listen(value: str) -> str:
@@ -42,11 +45,12 @@ def parse_database_url(value: str) -> str:
             f"the driver {driver!r} is not installed; write {dialect}:// (or "
             f"{dialect}+{_DRIVERS[dialect][0]}://)"
         )
-    port = urllib.parse.urlsplit(url).netloc.rpartition("@")[2].rpartition(":")[2]
-    if ":" in urllib.parse.urlsplit(url).netloc.rpartition("@")[2] and not (
-        port.isdigit() and 0 < int(port) < 65536
-    ):
-        raise Invalid(f"the port {port!r} is not a number from 1 to 65535")
+    try:
+        urllib.parse.urlsplit(url).port  # noqa: B018 (raises for a bad port)
+    except ValueError:
+        raise Invalid(
+            "the port after the host must be a number from 1 to 65535"
+        ) from None
     return url
 
 
