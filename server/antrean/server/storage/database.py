@@ -60,6 +60,12 @@ _LONGEST_DEADLINE_SECONDS = 86_400.0
 # it again may succeed: serialization_failure, deadlock_detected, and the
 # shutdowns of a restarting server.
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03"}
+# Refused by the database itself at COMMIT: certainly rolled back, never in doubt.
+_ROLLED_BACK_SQLSTATES = {"40001", "40P01"}
+# Errors of the database's state rather than of the request: a read-only
+# standby after a failover (25006), missing privileges (42501).
+_UNAVAILABLE_SQLSTATES = {"25006", "42501"}
+TCP_USER_TIMEOUT_MS = 10_000
 
 # The monotonic instant of the current call's deadline: inf for a call without
 # one, None outside calls (background work such as the purge, and migrations).
@@ -241,8 +247,9 @@ class Database:
         self.migrate()
 
     def ping(self) -> None:
-        """Raises DatabaseUnavailable unless the database answers."""
-        self.reading(lambda tx: tx.ping())
+        """Raises DatabaseUnavailable unless the database answers and takes writes."""
+        if not self.reading(lambda tx: tx.ping()):
+            raise DatabaseUnavailable("ReadOnlyDatabase")
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -283,6 +290,15 @@ def _postgresql_engine(url: sa.URL, pool_size: int) -> sa.Engine:
     connect_args = {
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "application_name": "antrean-server",
+        # A database that stops answering without closing the connection (a
+        # network partition) must fail the connection in seconds, not in the
+        # kernel's quarter of an hour: keepalives when idle, and a bound on
+        # unacknowledged data while a statement waits for its reply.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
     }
     options = str(url.query.get("options", ""))
     if "statement_timeout" not in options:
@@ -411,8 +427,16 @@ def _translated_errors(*, phase: str) -> Iterator[None]:
     except (exc.OperationalError, exc.InterfaceError) as error:
         cause = type(error.orig).__name__
         if phase != "migrate" and _is_transient(error, phase):
-            raise TransientFault(cause, in_doubt=phase == "commit") from error
+            sqlstate = getattr(error.orig, "sqlstate", None)
+            in_doubt = phase == "commit" and sqlstate not in _ROLLED_BACK_SQLSTATES
+            raise TransientFault(cause, in_doubt=in_doubt) from error
         logger.debug("database error cause=%s phase=%s", cause, phase)
+        raise DatabaseUnavailable(cause) from error
+    except exc.DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) not in _UNAVAILABLE_SQLSTATES:
+            raise
+        cause = type(error.orig).__name__
+        logger.warning("database refuses the work cause=%s phase=%s", cause, phase)
         raise DatabaseUnavailable(cause) from error
 
 

@@ -232,8 +232,15 @@ class Transaction:
         self._dialect = connection.dialect.name
         self._lock = self._dialect == "postgresql"
 
-    def ping(self) -> None:
-        self._connection.exec_driver_sql("SELECT 1")
+    def ping(self) -> bool:
+        """Whether the database answers and takes writes (not a read-only standby)."""
+        if self._dialect != "postgresql":
+            self._connection.exec_driver_sql("SELECT 1")
+            return True
+        read_only = self._connection.exec_driver_sql(
+            "SHOW transaction_read_only"
+        ).scalar()
+        return read_only == "off"
 
     # Bookings: reads.
 

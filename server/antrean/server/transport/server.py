@@ -45,6 +45,7 @@ class AntreanServer:
     bookings: Bookings
     health: health.HealthServicer
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _serving: bool = True
     _watcher: threading.Thread | None = None
 
     def start(self) -> None:
@@ -66,21 +67,27 @@ class AntreanServer:
     def wait(self) -> None:
         self.server.wait_for_termination()
 
+    def check_health_now(self) -> bool:
+        """Pings the database and sets the health status; True when serving."""
+        try:
+            self.database.ping()
+            serving = True
+        except DatabaseUnavailable:
+            serving = False
+        if serving != self._serving:
+            if serving:
+                logger.info("database reachable again")
+            else:
+                logger.warning("database unreachable or read-only; NOT_SERVING")
+        self._serving = serving
+        self._set_health(serving)
+        return serving
+
     def _watch(self) -> None:
         """Keeps the health status in step with the database; purges hourly."""
-        serving = True
         since_purge = PURGE_INTERVAL_SECONDS  # purge once soon after start
         while not self._stopping.wait(HEALTH_INTERVAL_SECONDS):
-            try:
-                self.database.ping()
-                if not serving:
-                    logger.info("database reachable again")
-                serving = True
-            except DatabaseUnavailable:
-                if serving:
-                    logger.warning("database unreachable; health NOT_SERVING")
-                serving = False
-            self._set_health(serving)
+            serving = self.check_health_now()
             since_purge += HEALTH_INTERVAL_SECONDS
             if serving and since_purge >= PURGE_INTERVAL_SECONDS:
                 since_purge = 0.0
