@@ -4,6 +4,7 @@ deadlocks, and callers whose deadline passes while they wait on the database.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from antrean.client import AntreanError, BookingClient
 from antrean.server.storage import DatabaseUnavailable, connect
 from antrean.server.storage.database import TransientFault, deadline
+from antrean.server.transport.server import create_server
 from tests.conftest import NOW, SERVICE_DATE, default_office, postgres_admin_engine
 from tests.integration.processes import (
     Load,
@@ -92,6 +94,25 @@ def proxied_database_url(database_url) -> Iterator[tuple[str, TcpProxy]]:
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     yield url.set(port=proxy.port).render_as_string(hide_password=False), proxy
     proxy.close()
+
+
+@POSTGRESQL_ONLY
+def test_a_silent_database_turns_health_not_serving_and_back(
+    proxied_database_url, settings, clock
+):
+    url, proxy = proxied_database_url
+    server = create_server(dataclasses.replace(settings, database_url=url), clock=clock)
+    try:
+        before = server.check_health_now()
+        proxy.freeze()
+        during = server.check_health_now()
+        proxy.thaw()
+        after = server.check_health_now()
+    finally:
+        proxy.thaw()
+        server.stop(grace=0)
+
+    assert (before, during, after) == (True, False, True)
 
 
 @POSTGRESQL_ONLY

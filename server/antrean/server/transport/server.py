@@ -32,6 +32,7 @@ SERVICE_NAME = booking_service_pb2.DESCRIPTOR.services_by_name[
 # How often the database is pinged for the health service, and old request
 # ids and personal data are purged.
 HEALTH_INTERVAL_SECONDS = 2.0
+PING_TIMEOUT_SECONDS = 3.0
 PURGE_INTERVAL_SECONDS = 3600.0
 
 
@@ -46,6 +47,12 @@ class AntreanServer:
     health: health.HealthServicer
     _stopping: threading.Event = field(default_factory=threading.Event)
     _serving: bool = True
+    _pinger: futures.ThreadPoolExecutor = field(
+        default_factory=lambda: futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="antrean-ping"
+        )
+    )
+    _ping: futures.Future | None = None
     _watcher: threading.Thread | None = None
 
     def start(self) -> None:
@@ -62,17 +69,26 @@ class AntreanServer:
         self.server.stop(grace).wait()
         if self._watcher is not None:
             self._watcher.join()
+        self._pinger.shutdown(wait=False, cancel_futures=True)
         self.database.dispose()
 
     def wait(self) -> None:
         self.server.wait_for_termination()
 
     def check_health_now(self) -> bool:
-        """Pings the database and sets the health status; True when serving."""
+        """Pings the database and sets the health status; True when serving.
+
+        A database that stops answering without closing the connection would
+        hold the ping for as long as the network lets it; a ping still running
+        after PING_TIMEOUT_SECONDS counts as unreachable, and no second one is
+        started while it hangs.
+        """
+        if self._ping is None or self._ping.done():
+            self._ping = self._pinger.submit(self.database.ping)
         try:
-            self.database.ping()
+            self._ping.result(timeout=PING_TIMEOUT_SECONDS)
             serving = True
-        except DatabaseUnavailable:
+        except (DatabaseUnavailable, futures.TimeoutError):
             serving = False
         if serving != self._serving:
             if serving:
