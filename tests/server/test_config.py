@@ -529,6 +529,7 @@ def test_invalid_environment_variable_is_refused_naming_it(variable, value):
         ("--database", "database_url", "oracle://db"),
         ("--database", "database_url", "postgresql+psycopg2://antrean@db/antrean"),
         ("--database", "database_url", "postgresql://antrean:pw@db:abc/antrean"),
+        ("--database", "database_url", "postgresql://antrean@db/antrean?bogus=1"),
         ("--test-clock", "test_clock", "2027-07-19T07:00:00"),
     ],
 )
@@ -540,6 +541,14 @@ def test_invalid_option_is_refused_naming_it(option, name, value):
 
 
 # The test clock
+
+
+def test_libpq_options_in_a_postgresql_url_are_accepted():
+    url = "postgresql://antrean@db/antrean?sslmode=require&connect_timeout=5"
+
+    settings = load_settings(environ={}, overrides={"database_url": url})
+
+    assert settings.database_url == url
 
 
 @pytest.mark.parametrize(

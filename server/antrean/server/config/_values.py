@@ -51,7 +51,23 @@ def parse_database_url(value: str) -> str:
         raise Invalid(
             "the port after the host must be a number from 1 to 65535"
         ) from None
+    if dialect == "postgresql":
+        _check_connection_options(url)
     return url
+
+
+def _check_connection_options(url: str) -> None:
+    """Refuses a ``?name=value`` that libpq does not know, before connecting."""
+    from psycopg import pq  # the driver knows which options its libpq takes
+
+    given = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise Invalid(
+            f"unknown connection option {unknown[0]!r} after '?'; PostgreSQL "
+            "takes libpq's parameters, e.g. ?sslmode=require&connect_timeout=5"
+        )
 
 
 def parse_test_clock(value: str) -> datetime:
