@@ -105,12 +105,14 @@ class AuthInterceptor(grpc.ServerInterceptor):
                 return inner(request, context)
             finally:
                 _current.reset(token)
-                logger.debug(
-                    "call method=%s client=%s ms=%.2f",
-                    name,
-                    principal.name,
-                    (time.perf_counter() - started) * 1000,
-                )
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "call method=%s client=%s status=%s ms=%.2f",
+                        name,
+                        principal.name,
+                        getattr(context.code(), "name", "OK"),
+                        (time.perf_counter() - started) * 1000,
+                    )
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,
