@@ -125,6 +125,13 @@ CHECK_IN_REFUSALS = [
         id="office-not-allowed",
     ),
     pytest.param(
+        StatusCode.RESOURCE_EXHAUSTED,
+        "TOO_MANY_FAILED_LOOKUPS",
+        {"retry_after_seconds": "42"},
+        ["wait 42 seconds", "type the code again"],
+        id="too-many-failed-lookups",
+    ),
+    pytest.param(
         StatusCode.UNAVAILABLE,
         "DATABASE_UNAVAILABLE",
         {},

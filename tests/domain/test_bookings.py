@@ -44,7 +44,7 @@ def phone(n: int) -> str:
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     database = connect(database_url)
-    database.create_schema()
+    database.migrate()
     yield database
     database.dispose()
 
@@ -164,7 +164,7 @@ def test_malformed_field_is_refused_and_nothing_is_recorded(
     assert error.kind is ErrorKind.INVALID_ARGUMENT
     assert error.reason == reason
     assert error.field == field
-    assert bookings.list(JAKARTA, SERVICE_DATE, None, 0, 10) == []
+    assert bookings.list(JAKARTA, SERVICE_DATE, None, None, 10) == []
 
 
 def test_request_at_an_unknown_office_is_not_found(bookings):
@@ -641,7 +641,7 @@ def test_retried_request_key_returns_the_first_response(bookings):
 
     assert isinstance(first, BookingRecord)
     assert second == Replayed(str(first.id).encode())
-    assert len(bookings.list(JAKARTA, SERVICE_DATE, None, 0, 10)) == 1
+    assert len(bookings.list(JAKARTA, SERVICE_DATE, None, None, 10)) == 1
 
 
 def test_retried_confirm_key_takes_one_place(bookings):
@@ -691,7 +691,7 @@ def test_same_key_with_a_different_request_is_refused(bookings, other):
     assert error.kind is ErrorKind.INVALID_ARGUMENT
     assert error.reason == "REQUEST_ID_REUSED"
     assert error.field == "request_id"
-    assert len(bookings.list(JAKARTA, SERVICE_DATE, None, 0, 10)) == 1
+    assert len(bookings.list(JAKARTA, SERVICE_DATE, None, None, 10)) == 1
 
 
 def test_refused_request_leaves_its_key_free_for_a_retry(bookings):
@@ -751,34 +751,61 @@ def test_purge_erases_old_personal_data_and_forgets_old_request_ids(
 ):
     old_key = new_key()
     old = book(bookings, key=old_key, encode=encode)
-    recent = book(bookings, phone_number=OTHER_PHONE, service_date=date(2027, 8, 11))
-    bookings.cancel(phone_number=OTHER_PHONE)
-    clock.set(SERVICE_MORNING)
-    recent_key = new_key("CheckIn")
-    assert old.booking_code is not None and recent.booking_code is not None
-    bookings.check_in(
-        office_id=JAKARTA, booking_code=old.booking_code, key=recent_key, encode=encode
+    clock.set(datetime(2027, 8, 10, 3, 0, tzinfo=UTC))
+    recent_key = new_key()
+    recent = book(
+        bookings,
+        phone_number=OTHER_PHONE,
+        service_date=date(2027, 8, 12),
+        key=recent_key,
+        encode=encode,
     )
     clock.set(datetime(2027, 8, 25, 3, 0, tzinfo=UTC))
 
     forgotten, erased = bookings.purge(
-        request_id_retention=timedelta(days=40),
+        request_id_retention=timedelta(days=20),
         personal_data_retention=timedelta(days=30),
     )
 
     assert (forgotten, erased) == (1, 1)
+    assert old.booking_code is not None and recent.booking_code is not None
     erased_booking = bookings.get_by_code(old.booking_code)
     assert erased_booking.phone_number is None
     assert erased_booking.applicant_name is None
     assert erased_booking.birth_date is None
     assert erased_booking.approval_code is None
-    assert erased_booking.state is BookingState.CHECKED_IN
+    assert erased_booking.state is BookingState.NO_SHOW
     kept = bookings.get_by_code(recent.booking_code)
     assert kept.applicant_name == "SITI AMINAH"
     assert kept.phone_number == OTHER_PHONE
     with database.read() as tx:
         assert tx.stored_response(old_key.request_id) is None
         assert tx.stored_response(recent_key.request_id) is not None
+
+
+def test_no_request_id_outlives_the_personal_data_it_returned(
+    bookings, database, clock
+):
+    booked = book(bookings)
+    clock.set(SERVICE_MORNING)
+    check_in_key = new_key("CheckIn")
+    assert booked.booking_code is not None
+    bookings.check_in(
+        office_id=JAKARTA,
+        booking_code=booked.booking_code,
+        key=check_in_key,
+        encode=encode,
+    )
+    clock.set(SERVICE_MORNING + timedelta(days=3))
+
+    forgotten, erased = bookings.purge(
+        request_id_retention=timedelta(days=30),
+        personal_data_retention=timedelta(days=1),
+    )
+
+    assert (forgotten, erased) == (1, 1)
+    with database.read() as tx:
+        assert tx.stored_response(check_in_key.request_id) is None
 
 
 def test_purge_keeps_everything_within_the_retention(bookings, clock):
@@ -808,7 +835,7 @@ def test_purge_erases_an_old_booking_the_number_never_came_back_to(
         personal_data_retention=timedelta(days=30),
     )
 
-    [old] = bookings.list(JAKARTA, SERVICE_DATE, None, 0, 10)
+    [old] = bookings.list(JAKARTA, SERVICE_DATE, None, None, 10)
     assert erased == 1
     assert old.applicant_name is None
     assert old.phone_number is None

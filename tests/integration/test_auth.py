@@ -30,6 +30,7 @@ def settings(settings):
         clients=(
             credential("gateway", GATEWAY_TOKEN, "gateway"),
             credential("desk", COUNTER_TOKEN, "counter", "jakarta-pusat"),
+            credential("operator", "admin-token-for-tests", "admin"),
         ),
     )
 
@@ -116,3 +117,34 @@ def test_health_stays_open_for_probes(server):
         )
 
     assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_gateway_may_look_up_a_booking_only_by_phone_number(server):
+    with connect(server, GATEWAY_TOKEN) as client:
+        by_code = refusal(client.get_booking, booking_code="ABCDEFGH")
+        by_phone = refusal(client.get_booking, phone_number="+6281234567890")
+
+    assert (by_code.code, by_code.reason) == (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "ROLE_NOT_ALLOWED",
+    )
+    assert by_phone.reason == "ACTIVE_BOOKING_NOT_FOUND"
+
+
+def test_a_counter_guessing_codes_is_throttled_and_others_are_not(server):
+    with connect(server, COUNTER_TOKEN) as desk:
+        misses = [
+            refusal(desk.check_in, office_id="jakarta-pusat", booking_code=code)
+            for code in (f"ABCDEF{a}{b}" for a in "GH" for b in "JKMNPQRSTU")
+        ]
+        throttled = refusal(desk.get_booking, booking_code="ABCDEFHV")
+    with connect(server, "admin-token-for-tests") as operator:
+        other = refusal(operator.get_booking, booking_code="ABCDEFHV")
+
+    assert {m.reason for m in misses} == {"BOOKING_NOT_FOUND"}
+    assert (throttled.code, throttled.reason) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "TOO_MANY_FAILED_LOOKUPS",
+    )
+    assert int(throttled.metadata["retry_after_seconds"]) > 0
+    assert other.reason == "BOOKING_NOT_FOUND"

@@ -344,6 +344,95 @@ def test_list_with_foreign_page_token_is_refused(client):
     )
 
 
+def list_page(client, page_token="", **fields):
+    from antrean.v1 import booking_service_pb2, booking_service_pb2_grpc
+
+    stub = booking_service_pb2_grpc.BookingServiceStub(client._channel)
+    message = booking_service_pb2.ListBookingsRequest(
+        office_id="jakarta-pusat", page_token=page_token, **fields
+    )
+    message.service_date.year, message.service_date.month = 2027, 7
+    message.service_date.day = 19
+    try:
+        return stub.ListBookings(message, timeout=5)
+    except grpc.RpcError as error:
+        raise AntreanError.from_rpc_error(error) from None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"slot": None, "confirm": None, "id": 2**63},
+        {"slot": "99999-01-01T00:00:00+00:00", "confirm": None, "id": 1},
+        {"slot": "2027-07-19T01:00:00", "confirm": "2027-07-12T03:00:00", "id": 1},
+        {"slot": None, "confirm": None, "id": "1"},
+        [1, 2, 3],
+    ],
+    ids=["huge-id", "bad-year", "no-offset", "id-as-text", "not-an-object"],
+)
+def test_list_with_a_made_up_page_token_is_refused(client, payload):
+    import base64
+    import json
+
+    first = list_page(client, page_size=1)
+    query = json.loads(base64.urlsafe_b64decode(first.next_page_token or "e30="))
+    if isinstance(payload, dict):
+        payload = {**payload, "query": query.get("query", "")}
+    token = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+    error = refusal(list_page, client, page_token=token)
+
+    assert (error.code, error.reason) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_PAGE_TOKEN",
+    )
+
+
+def test_list_pages_skip_nothing_while_bookings_are_checked_in(client, clock):
+    booked = [confirmed(client, phone_number=f"+62812000{n:05d}") for n in range(6)]
+    clock.set(clock.now().replace(day=19, hour=0))  # 07:00 WIB on the day
+    seen = []
+    page = list_page(client, page_size=2, state=State.STATE_CONFIRMED)
+    seen += [b.booking_code for b in page.bookings]
+    for code in seen:
+        client.check_in(office_id="jakarta-pusat", booking_code=code)
+    while page.next_page_token:
+        page = list_page(
+            client,
+            page_token=page.next_page_token,
+            page_size=2,
+            state=State.STATE_CONFIRMED,
+        )
+        seen += [b.booking_code for b in page.bookings]
+
+    assert sorted(seen) == sorted(b.booking_code for b in booked)
+
+
+def test_reads_show_an_expired_request_and_a_no_show_as_such(client, clock):
+    request(client, phone_number="+6281200000001")
+    late = confirmed(client, phone_number="+6281200000002")
+    clock.set(clock.now().replace(day=19, hour=2))  # 09:00 WIB: slots begun
+
+    shown = client.get_booking(booking_code=late.booking_code)
+    expired = list(
+        client.list_bookings(
+            office_id="jakarta-pusat",
+            service_date=SERVICE_DATE,
+            state=State.STATE_EXPIRED,
+        )
+    )
+    everything = list(
+        client.list_bookings(office_id="jakarta-pusat", service_date=SERVICE_DATE)
+    )
+
+    assert shown.state == State.STATE_NO_SHOW
+    assert [b.phone_number for b in expired] == ["+6281200000001"]
+    assert sorted(b.state for b in everything) == [
+        State.STATE_EXPIRED,
+        State.STATE_NO_SHOW,
+    ]
+
+
 def test_availability_lists_open_dates_with_places_left(client):
     confirmed(client, office_id="kecil")
 

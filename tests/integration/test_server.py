@@ -48,3 +48,41 @@ def test_every_call_is_logged_with_its_status_and_no_personal_data(client, caplo
         "call method=GetAvailability client=anonymous status=OK",
     ]
     assert "1234567890" not in caplog.text
+
+
+def _health_status(server) -> int:
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        return (
+            health_pb2_grpc.HealthStub(channel)
+            .Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+            .status
+        )
+
+
+def test_an_unexpected_ping_failure_turns_health_not_serving(server, monkeypatch):
+    def broken_ping():
+        raise RuntimeError("+6281234567890 SITI AMINAH")
+
+    monkeypatch.setattr(server.database, "ping", broken_ping)
+
+    assert server.check_health_now() is False
+    assert _health_status(server) == health_pb2.HealthCheckResponse.NOT_SERVING
+
+    monkeypatch.undo()
+    assert server.check_health_now() is True
+    assert _health_status(server) == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_an_unexpected_purge_failure_is_logged_without_its_text(
+    server, monkeypatch, caplog
+):
+    def broken_purge(**_retention):
+        raise RuntimeError("+6281234567890 SITI AMINAH")
+
+    monkeypatch.setattr(server.bookings, "purge", broken_purge)
+
+    server._purge()
+
+    assert "purge failed class=RuntimeError" in caplog.text
+    assert "6281234567890" not in caplog.text
+    assert "SITI" not in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -247,6 +248,10 @@ def test_example_file_in_docs_loads():
     time_zones = {office.time_zone for office in settings.offices}
     assert len(time_zones) == 2
     assert settings.clients
+    # The file says whose hashes these are; a reader may try them.
+    for credential in settings.clients:
+        token = f"example-token-do-not-use-{credential.role}"
+        assert credential.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
 
 
 # Validation: every failure names the key path

@@ -191,6 +191,15 @@ def _office_not_allowed(refusal: Refusal) -> str:
     )
 
 
+def _too_many_failed_lookups(refusal: Refusal) -> str:
+    wait = refusal.get("retry_after_seconds") or "a few minutes"
+    unit = " seconds" if wait.isdigit() else ""
+    return (
+        "Too many booking codes from this counter were not found lately; wait "
+        f"{wait}{unit}, then type the code again from the applicant's confirmation."
+    )
+
+
 # How a booking state reads in a sentence ("This booking is ...").
 _STATE_WORDS = {
     "pending": "still pending (its approval code was never sent back)",
@@ -216,6 +225,7 @@ _SENTENCES: dict[str, Callable[[Refusal], str]] = {
     "INVALID_CREDENTIALS": _invalid_credentials,
     "ROLE_NOT_ALLOWED": _role_not_allowed,
     "OFFICE_NOT_ALLOWED": _office_not_allowed,
+    "TOO_MANY_FAILED_LOOKUPS": _too_many_failed_lookups,
 }
 
 

@@ -105,11 +105,15 @@ class Booking(_message.Message):
     confirmed.
     """
     office_id: _builtins.str
-    """The office that serves the booking, e.g. `jakarta-pusat`."""
+    """Output only. The office that serves the booking, e.g. `jakarta-pusat`."""
     phone_number: _builtins.str
-    """The citizen's phone number in E.164 form, e.g. `+6281234567890`."""
+    """Output only. The citizen's phone number in E.164 form, e.g.
+    `+6281234567890`.
+    """
     applicant_name: _builtins.str
-    """The applicant's name in capitals, as it must match the ID card."""
+    """Output only. The applicant's name in capitals, as it must match the ID
+    card.
+    """
     state: Global___Booking.State.ValueType
     """Output only. The booking's current state."""
     time_zone: _builtins.str
@@ -128,11 +132,13 @@ class Booking(_message.Message):
     """
     @_builtins.property
     def birth_date(self) -> _date_pb2.Date:
-        """The applicant's birth date."""
+        """Output only. The applicant's birth date."""
 
     @_builtins.property
     def service_date(self) -> _date_pb2.Date:
-        """The date on which the applicant is served, in the office's local time."""
+        """Output only. The date on which the applicant is served, in the office's
+        local time.
+        """
 
     @_builtins.property
     def slot_start_time(self) -> _timestamp_pb2.Timestamp:

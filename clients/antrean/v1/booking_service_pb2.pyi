@@ -274,8 +274,9 @@ class GetBookingRequest(_message.Message):
     phone_number: _builtins.str
     """The active booking, pending or confirmed, of this phone number."""
     office_id: _builtins.str
-    """Optional. When set, a booking of another office is refused with
-    PERMISSION_DENIED.
+    """Optional. When set, a booking of another office is refused: by code with
+    PERMISSION_DENIED `BOOKING_OF_ANOTHER_OFFICE`, by phone number with
+    NOT_FOUND `ACTIVE_BOOKING_NOT_FOUND`.
     """
     def __init__(
         self,

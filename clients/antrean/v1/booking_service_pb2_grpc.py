@@ -40,14 +40,21 @@ class BookingServiceStub:
     listed on each method; the dynamic values are in its `metadata`. Clients
     branch on `reason`, never on the message text. Every method may also return
     UNAUTHENTICATED (`MISSING_CREDENTIALS`, `INVALID_CREDENTIALS`),
-    PERMISSION_DENIED (`ROLE_NOT_ALLOWED`, `OFFICE_NOT_ALLOWED`) and
+    PERMISSION_DENIED (`ROLE_NOT_ALLOWED`, `OFFICE_NOT_ALLOWED`),
     UNAVAILABLE (`DATABASE_UNAVAILABLE`, safe to retry with the same
-    `request_id`).
+    `request_id`) and INTERNAL (`INTERNAL_ERROR`: nothing was carried out; safe
+    to retry with the same `request_id`). A method whose request has a required
+    `office_id` refuses an empty one with INVALID_ARGUMENT (`MISSING_OFFICE_ID`)
+    and an unknown one with NOT_FOUND (`OFFICE_NOT_FOUND`); both messages name
+    the configured offices.
 
     Mutating methods take an optional `request_id`, a UUID chosen by the
-    caller. A retry with the same id within 24 hours returns the first
-    successful response and has no second effect; the same id with a different
-    request fails with INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+    caller. A retry with the same id returns the first response and has no
+    second effect; the same id with a different request fails with
+    INVALID_ARGUMENT `REQUEST_ID_REUSED`. Ids are remembered for 24 hours by
+    default (the server setting `booking.request_id_retention_hours`, never
+    longer than its personal-data retention); a retry after that is a new
+    request.
     """
 
     def __init__(self, channel):
@@ -108,14 +115,21 @@ class BookingServiceServicer:
     listed on each method; the dynamic values are in its `metadata`. Clients
     branch on `reason`, never on the message text. Every method may also return
     UNAUTHENTICATED (`MISSING_CREDENTIALS`, `INVALID_CREDENTIALS`),
-    PERMISSION_DENIED (`ROLE_NOT_ALLOWED`, `OFFICE_NOT_ALLOWED`) and
+    PERMISSION_DENIED (`ROLE_NOT_ALLOWED`, `OFFICE_NOT_ALLOWED`),
     UNAVAILABLE (`DATABASE_UNAVAILABLE`, safe to retry with the same
-    `request_id`).
+    `request_id`) and INTERNAL (`INTERNAL_ERROR`: nothing was carried out; safe
+    to retry with the same `request_id`). A method whose request has a required
+    `office_id` refuses an empty one with INVALID_ARGUMENT (`MISSING_OFFICE_ID`)
+    and an unknown one with NOT_FOUND (`OFFICE_NOT_FOUND`); both messages name
+    the configured offices.
 
     Mutating methods take an optional `request_id`, a UUID chosen by the
-    caller. A retry with the same id within 24 hours returns the first
-    successful response and has no second effect; the same id with a different
-    request fails with INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+    caller. A retry with the same id returns the first response and has no
+    second effect; the same id with a different request fails with
+    INVALID_ARGUMENT `REQUEST_ID_REUSED`. Ids are remembered for 24 hours by
+    default (the server setting `booking.request_id_retention_hours`, never
+    longer than its personal-data retention); a retry after that is a new
+    request.
     """
 
     def RequestBooking(self, request, context):
@@ -131,7 +145,8 @@ class BookingServiceServicer:
         `last_date`); FAILED_PRECONDITION (`SERVICE_DATE_CLOSED`, metadata
         `closure` and `next_open_dates`); RESOURCE_EXHAUSTED (`SERVICE_DATE_FULL`,
         metadata `next_available_dates`); ALREADY_EXISTS (`ACTIVE_BOOKING_EXISTS`,
-        metadata describing the booking the number holds).
+        metadata `office_id`, `service_date`, `state`, `booking_code` and
+        `slot_start_time`, the last two empty while the booking is pending).
 
         Idempotent with a `request_id`; without one, a retry is refused with
         `ACTIVE_BOOKING_EXISTS`.
@@ -153,11 +168,14 @@ class BookingServiceServicer:
         `INVALID_REQUEST_ID`, `REQUEST_ID_REUSED`); NOT_FOUND
         (`PENDING_BOOKING_NOT_FOUND`); FAILED_PRECONDITION
         (`BOOKING_REQUEST_EXPIRED`); RESOURCE_EXHAUSTED
-        (`TOO_MANY_APPROVAL_ATTEMPTS`, the request is void; `SERVICE_DATE_FULL`,
-        metadata `next_available_dates`); OUT_OF_RANGE
-        (`SERVICE_DATE_OUTSIDE_WINDOW`).
+        (`TOO_MANY_APPROVAL_ATTEMPTS` with metadata `max_attempts`, the request is
+        void; `SERVICE_DATE_FULL`, metadata `next_available_dates`); OUT_OF_RANGE
+        (`SERVICE_DATE_OUTSIDE_WINDOW`); UNAVAILABLE (`BOOKING_CODE_EXHAUSTED`, no
+        free booking code was drawn; safe to retry).
 
         Safe to retry: a retry with the right code returns the same booking.
+        With a `request_id`, a retry also repeats a refusal that was recorded (a
+        wrong approval code counts once).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -189,8 +207,11 @@ class BookingServiceServicer:
         `REQUEST_ID_REUSED`); NOT_FOUND (`BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`);
         PERMISSION_DENIED (`BOOKING_OF_ANOTHER_OFFICE`); FAILED_PRECONDITION
         (`NOT_SERVICE_DATE` with metadata `service_date`, `CHECK_IN_CLOSED` with
-        metadata `slot_start_time` and `time_zone`, `BOOKING_NOT_CONFIRMED` with metadata
-        `state`, `ALREADY_CHECKED_IN` with metadata `queue_number`).
+        metadata `slot_start_time` and `time_zone`, `BOOKING_NOT_CONFIRMED` with
+        metadata `state`, `ALREADY_CHECKED_IN` with metadata `queue_number`);
+        RESOURCE_EXHAUSTED (`TOO_MANY_FAILED_LOOKUPS` with metadata
+        `retry_after_seconds`: this client missed too many codes lately, see
+        `GetBooking`).
 
         Idempotent with a `request_id`; without one, a retry is refused with
         `ALREADY_CHECKED_IN`.
@@ -202,10 +223,21 @@ class BookingServiceServicer:
     def GetBooking(self, request, context):
         """Returns one booking, by booking code or by the phone number holding it.
 
+        A lookup by phone number with `office_id` set finds only that office's
+        booking: a booking elsewhere is `ACTIVE_BOOKING_NOT_FOUND`, as if there
+        were none. A gateway client may look up only by phone number.
+
+        Guessing codes is throttled: a client whose lookups by code (here and in
+        `CheckIn`) missed 20 times in 10 minutes is refused further lookups by
+        code until its oldest miss is 10 minutes old. Each server replica counts
+        on its own.
+
         Errors: INVALID_ARGUMENT (`INVALID_BOOKING_CODE`, `INVALID_PHONE_NUMBER`,
         `MISSING_LOOKUP`); NOT_FOUND (`BOOKING_NOT_FOUND`,
         `ACTIVE_BOOKING_NOT_FOUND`); PERMISSION_DENIED
-        (`BOOKING_OF_ANOTHER_OFFICE`). Read-only; always safe to retry.
+        (`BOOKING_OF_ANOTHER_OFFICE`; `ROLE_NOT_ALLOWED` for a gateway's lookup by
+        code); RESOURCE_EXHAUSTED (`TOO_MANY_FAILED_LOOKUPS` with metadata
+        `retry_after_seconds`). Read-only; always safe to retry.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -293,14 +325,21 @@ class BookingService:
     listed on each method; the dynamic values are in its `metadata`. Clients
     branch on `reason`, never on the message text. Every method may also return
     UNAUTHENTICATED (`MISSING_CREDENTIALS`, `INVALID_CREDENTIALS`),
-    PERMISSION_DENIED (`ROLE_NOT_ALLOWED`, `OFFICE_NOT_ALLOWED`) and
+    PERMISSION_DENIED (`ROLE_NOT_ALLOWED`, `OFFICE_NOT_ALLOWED`),
     UNAVAILABLE (`DATABASE_UNAVAILABLE`, safe to retry with the same
-    `request_id`).
+    `request_id`) and INTERNAL (`INTERNAL_ERROR`: nothing was carried out; safe
+    to retry with the same `request_id`). A method whose request has a required
+    `office_id` refuses an empty one with INVALID_ARGUMENT (`MISSING_OFFICE_ID`)
+    and an unknown one with NOT_FOUND (`OFFICE_NOT_FOUND`); both messages name
+    the configured offices.
 
     Mutating methods take an optional `request_id`, a UUID chosen by the
-    caller. A retry with the same id within 24 hours returns the first
-    successful response and has no second effect; the same id with a different
-    request fails with INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+    caller. A retry with the same id returns the first response and has no
+    second effect; the same id with a different request fails with
+    INVALID_ARGUMENT `REQUEST_ID_REUSED`. Ids are remembered for 24 hours by
+    default (the server setting `booking.request_id_retention_hours`, never
+    longer than its personal-data retention); a retry after that is a new
+    request.
     """
 
     @staticmethod

@@ -53,11 +53,13 @@ class Sender(Protocol):
 
 
 def mask_phone_number(sender: str) -> str:
-    """A number as logs may show it: ``6281234567890`` → ``+62812****7890``."""
+    """A number as logs may show it: ``6281234567890`` → ``****7890``.
+
+    Four digits are enough to follow one conversation through the log, and too
+    few to find the person behind it.
+    """
     digits = "".join(character for character in sender if character.isdigit())
-    if len(digits) < 10:
-        return "+****" + digits[-2:]
-    return f"+{digits[:5]}****{digits[-4:]}"
+    return "****" + (digits[-4:] if len(digits) >= 10 else digits[-2:])
 
 
 def text_only_reply(language: str) -> str:

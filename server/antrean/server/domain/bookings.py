@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from antrean.server.domain import codes, rules
 from antrean.server.domain.clock import Clock
 from antrean.server.domain.errors import BookingError, ErrorKind, invalid_argument
+from antrean.server.domain.guesses import CodeGuesses
 from antrean.server.domain.offices import Office
 from antrean.server.domain.validation import (
     check_birth_date,
@@ -28,6 +29,7 @@ from antrean.server.storage import (
     BookingState,
     Conflict,
     Database,
+    ListPosition,
     SlotRecord,
 )
 from antrean.server.storage.transaction import PendingBooking, Transaction
@@ -88,18 +90,26 @@ class Bookings:
         self._clock = clock
         self._pending_ttl = pending_ttl
         self._max_approval_attempts = max_approval_attempts
+        self._code_guesses = CodeGuesses()
 
     def office(self, office_id: str) -> Office:
         """Returns a configured office or refuses with OFFICE_NOT_FOUND."""
         office = self._offices.get(office_id)
-        if office is None:
-            raise BookingError(
-                ErrorKind.NOT_FOUND,
-                "OFFICE_NOT_FOUND",
-                f"There is no office {office_id!r}; ask for the list of offices.",
-                metadata={"office_id": office_id},
+        if office is not None:
+            return office
+        known = ", ".join(sorted(self._offices))
+        if not office_id.strip():
+            raise invalid_argument(
+                "MISSING_OFFICE_ID",
+                "office_id",
+                f"office_id is required; give one of the offices: {known}.",
             )
-        return office
+        raise BookingError(
+            ErrorKind.NOT_FOUND,
+            "OFFICE_NOT_FOUND",
+            f"There is no office {office_id!r}; the offices are: {known}.",
+            metadata={"office_id": office_id},
+        )
 
     # R1, R2, R5, R6, R7: a new request.
 
@@ -230,10 +240,16 @@ class Bookings:
         booking_code: str,
         key: RequestKey | None = None,
         encode: Encoder | None = None,
+        caller: str = "",
     ) -> Outcome:
-        """Checks an applicant in and gives the day's next queue number."""
+        """Checks an applicant in and gives the day's next queue number.
+
+        ``caller`` names the client, whose misses of a code are throttled.
+        """
         office = self.office(office_id)
         code = rules.parse_booking_code(booking_code)
+        started = self._clock.now()
+        self._code_guesses.check(caller, started)
 
         def body(tx: Transaction, now: datetime) -> BookingRecord:
             booking = tx.booking_by_code(code, for_update=True)
@@ -242,27 +258,45 @@ class Bookings:
             number = tx.next_queue_number(office.id, booking.service_date)
             return tx.check_in(booking.id, queue_number=number, now=now)
 
-        return self._run(key, encode, body)
+        try:
+            return self._run(key, encode, body)
+        except BookingError as refusal:
+            self._code_guesses.record(caller, refusal, started)
+            raise
 
     # Reads.
 
-    def get_by_code(self, booking_code: str, office_id: str = "") -> BookingRecord:
+    def get_by_code(
+        self, booking_code: str, office_id: str = "", caller: str = ""
+    ) -> BookingRecord:
+        """The booking with this code; ``caller``'s misses are throttled."""
         code = rules.parse_booking_code(booking_code)
+        now = self._clock.now()
+        self._code_guesses.check(caller, now)
         booking = self._database.reading(lambda tx: tx.booking_by_code(code))
+        refusal = None
         if booking is None:
-            raise rules.booking_not_found()
-        if office_id and booking.office_id != office_id:
-            raise rules.booking_of_another_office()
-        return booking
+            refusal = rules.booking_not_found()
+        elif office_id and booking.office_id != office_id:
+            refusal = rules.booking_of_another_office()
+        if refusal is not None:
+            self._code_guesses.record(caller, refusal, now)
+            raise refusal
+        assert booking is not None
+        return rules.as_of(booking, now)
 
     def get_active(self, phone_number: str, office_id: str = "") -> BookingRecord:
         phone_number = normalize_phone_number(phone_number)
         now = self._clock.now()
         booking = self._database.reading(lambda tx: tx.active_booking(phone_number))
-        if booking is None or not rules.is_active(booking, now):
+        # Another office's booking looks like none, so that a number's bookings
+        # elsewhere stay unknown here.
+        if (
+            booking is None
+            or not rules.is_active(booking, now)
+            or (office_id and booking.office_id != office_id)
+        ):
             raise rules.no_active_booking()
-        if office_id and booking.office_id != office_id:
-            raise rules.booking_of_another_office()
         return booking
 
     def list(
@@ -270,13 +304,21 @@ class Bookings:
         office_id: str,
         service_date: date,
         state: BookingState | None,
-        offset: int,
+        after: ListPosition | None,
         limit: int,
     ) -> list[BookingRecord]:
+        """A page of the day's bookings, each in the state it has by now (R9)."""
         self.office(office_id)
-        return self._database.reading(
-            lambda tx: tx.list_bookings(office_id, service_date, state, offset, limit)
-        )
+        now = self._clock.now()
+
+        def once() -> list[BookingRecord]:
+            # Stale bookings end when their number writes again or at the
+            # purge; a list (and its state filter) must not wait for that.
+            with self._database.write() as tx:
+                tx.release_stale_of_day(office_id, service_date, now)
+                return tx.list_bookings(office_id, service_date, state, after, limit)
+
+        return self._database.retrying(once, replayable=True)
 
     def availability(self, office_id: str) -> list[DateAvailability]:
         """The places left on each open date of the office's booking window."""
@@ -288,11 +330,17 @@ class Bookings:
     def purge(
         self, *, request_id_retention: timedelta, personal_data_retention: timedelta
     ) -> tuple[int, int]:
-        """Forgets old request ids and erases old personal data; returns counts."""
+        """Forgets old request ids and erases old personal data; returns counts.
+
+        A stored response holds the booking it returned, name and number
+        included, so no request id outlives the personal-data retention: a
+        request is made before its service date, from which that counts.
+        """
         now = self._clock.now()
+        keep_request_ids = min(request_id_retention, personal_data_retention)
         with self._database.write() as tx:
             tx.release_all_stale(now)
-            forgotten = tx.forget_request_ids(now - request_id_retention)
+            forgotten = tx.forget_request_ids(now - keep_request_ids)
             erased = tx.erase_personal_data((now - personal_data_retention).date())
         return forgotten, erased
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from antrean.server.domain import codes
@@ -131,11 +132,21 @@ def check_can_check_in(
 
 def is_active(booking: BookingRecord, now: datetime) -> bool:
     """Pending and not expired, or confirmed and the slot not started (R5, R9)."""
-    if booking.state is BookingState.PENDING:
-        return booking.expire_time > now
-    if booking.state is BookingState.CONFIRMED:
-        return booking.slot_start_time is not None and booking.slot_start_time > now
-    return False
+    return as_of(booking, now).state in (BookingState.PENDING, BookingState.CONFIRMED)
+
+
+def as_of(booking: BookingRecord, now: datetime) -> BookingRecord:
+    """The booking in the state it has by ``now``: a pending one past its expiry
+    has expired, a confirmed one whose slot has started is a no-show (R9)."""
+    if booking.state is BookingState.PENDING and booking.expire_time <= now:
+        return replace(booking, state=BookingState.EXPIRED)
+    if (
+        booking.state is BookingState.CONFIRMED
+        and booking.slot_start_time is not None
+        and booking.slot_start_time <= now
+    ):
+        return replace(booking, state=BookingState.NO_SHOW)
+    return booking
 
 
 def parse_booking_code(text: str) -> str:

@@ -11,7 +11,12 @@ from antrean.server.storage.errors import (
     DatabaseUnavailable,
     SchemaOutOfDate,
 )
-from antrean.server.storage.records import BookingRecord, BookingState, SlotRecord
+from antrean.server.storage.records import (
+    BookingRecord,
+    BookingState,
+    ListPosition,
+    SlotRecord,
+)
 
 __all__ = [
     "BookingRecord",
@@ -19,6 +24,7 @@ __all__ = [
     "Conflict",
     "Database",
     "DatabaseUnavailable",
+    "ListPosition",
     "SchemaOutOfDate",
     "SlotRecord",
     "connect",

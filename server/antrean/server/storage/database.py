@@ -242,10 +242,6 @@ class Database:
         with _translated_errors(phase="read"), _checked_out(self.engine) as connection:
             migrate.check(connection)
 
-    def create_schema(self) -> None:
-        """Migrates an empty or older database (quick starts and tests)."""
-        self.migrate()
-
     def ping(self) -> None:
         """Raises DatabaseUnavailable unless the database answers and takes writes."""
         if not self.reading(lambda tx: tx.ping()):

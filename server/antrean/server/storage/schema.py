@@ -108,8 +108,3 @@ request_ids = sa.Table(
     sa.Column("response", sa.LargeBinary, nullable=False),
     sa.Column("create_time", UTCDateTime, nullable=False, index=True),
 )
-
-
-def utc(value: datetime) -> datetime:
-    """Returns an aware instant in UTC."""
-    return value.astimezone(UTC)

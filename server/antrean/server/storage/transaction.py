@@ -18,6 +18,7 @@ from antrean.server.storage.records import (
     ACTIVE_STATES,
     BookingRecord,
     BookingState,
+    ListPosition,
     SlotRecord,
 )
 from antrean.server.storage.schema import (
@@ -78,6 +79,15 @@ _RELEASE_STALE_STATE = sa.case(
 _RELEASE_STALE = (
     sa.update(bookings)
     .where(bookings.c.phone_number == sa.bindparam("number"), _STALE)
+    .values(state=_RELEASE_STALE_STATE)
+)
+_RELEASE_STALE_OF_DAY = (
+    sa.update(bookings)
+    .where(
+        bookings.c.office_id == sa.bindparam("office"),
+        bookings.c.service_date == sa.bindparam("day"),
+        _STALE,
+    )
     .values(state=_RELEASE_STALE_STATE)
 )
 _RELEASE_ALL_STALE = (
@@ -260,25 +270,33 @@ class Transaction:
         office_id: str,
         service_date: date,
         state: BookingState | None,
-        offset: int,
+        after: ListPosition | None,
         limit: int,
     ) -> list[BookingRecord]:
+        """A day's bookings in ListPosition's order, from after ``after`` on."""
         query = _bookings_where(
             bookings.c.office_id == office_id, bookings.c.service_date == service_date
         )
         if state is not None:
             query = query.where(bookings.c.state == state.value)
-        query = (
-            query.order_by(
-                bookings.c.slot_start_time.is_(None),
-                bookings.c.slot_start_time,
-                bookings.c.confirm_time,
-                bookings.c.id,
-            )
-            .offset(offset)
-            .limit(limit)
-        )
+        if after is not None:
+            query = query.where(_after(after))
+        query = query.order_by(
+            bookings.c.slot_start_time.is_(None),
+            bookings.c.slot_start_time,
+            bookings.c.confirm_time,
+            bookings.c.id,
+        ).limit(limit)
         return [_booking(row) for row in self._connection.execute(query)]
+
+    def release_stale_of_day(
+        self, office_id: str, service_date: date, now: datetime
+    ) -> None:
+        """Ends the day's bookings that stopped being active with time (R9)."""
+        self._connection.execute(
+            _RELEASE_STALE_OF_DAY,
+            {"office": office_id, "day": service_date, "now": now},
+        )
 
     # Bookings: writes.
 
@@ -482,6 +500,32 @@ class Transaction:
             _UPDATE_BOOKING, {"booking_id": booking_id, **values}
         ).one()
         return _booking(row)
+
+
+def _after(position: ListPosition) -> sa.ColumnElement[bool]:
+    """The bookings that come after ``position`` in a day's list.
+
+    A booking gets its slot and its confirmation time in the same statement,
+    so within the bookings that have a slot, confirm_time is never NULL.
+    """
+    slot, confirm, id_ = (
+        bookings.c.slot_start_time,
+        bookings.c.confirm_time,
+        bookings.c.id,
+    )
+    if position.slot_start_time is None:
+        return sa.and_(slot.is_(None), id_ > position.id)
+    return sa.or_(
+        slot.is_(None),
+        slot > position.slot_start_time,
+        sa.and_(
+            slot == position.slot_start_time,
+            sa.or_(
+                confirm > position.confirm_time,
+                sa.and_(confirm == position.confirm_time, id_ > position.id),
+            ),
+        ),
+    )
 
 
 def _booking(row: sa.Row | Sequence) -> BookingRecord:

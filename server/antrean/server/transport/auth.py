@@ -55,6 +55,20 @@ class Principal:
                 metadata={"office_id": self.office_id},
             )
 
+    def check_code_lookup(self) -> None:
+        """Refuses a gateway that looks a booking up by its code.
+
+        A gateway speaks for the number a message came from: it reads that
+        number's booking, never someone else's by code.
+        """
+        if self.role == "gateway":
+            raise BookingError(
+                ErrorKind.PERMISSION_DENIED,
+                "ROLE_NOT_ALLOWED",
+                "A gateway client may look a booking up only by phone number.",
+                metadata={"role": self.role, "method": "GetBooking"},
+            )
+
 
 ANONYMOUS_ADMIN = Principal("anonymous", "admin")
 _current: contextvars.ContextVar[Principal] = contextvars.ContextVar(

@@ -45,6 +45,7 @@ class AntreanServer:
     database: Database
     bookings: Bookings
     health: health.HealthServicer
+    settings: Settings = field(default_factory=Settings)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _serving: bool = True
     _pinger: futures.ThreadPoolExecutor = field(
@@ -90,6 +91,10 @@ class AntreanServer:
             serving = True
         except (DatabaseUnavailable, futures.TimeoutError):
             serving = False
+        except Exception as error:
+            # Whatever stops the ping stops the service; the watcher goes on.
+            logger.error("database ping failed class=%s", type(error).__name__)
+            serving = False
         if serving != self._serving:
             if serving:
                 logger.info("database reachable again")
@@ -128,10 +133,14 @@ class AntreanServer:
         except DatabaseUnavailable:
             logger.warning("purge failed: database unavailable; next try in an hour")
             return
+        except Exception as error:
+            # Its text may quote personal data; the watcher must go on.
+            logger.error(
+                "purge failed class=%s; next try in an hour", type(error).__name__
+            )
+            return
         if forgotten or erased:
             logger.info("purged request_ids=%d bookings_erased=%d", forgotten, erased)
-
-    settings: Settings = field(default_factory=Settings)
 
 
 class ListenError(Exception):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
-import json
 import logging
 import traceback
 import uuid
@@ -17,7 +15,7 @@ from google.protobuf.message import Message
 from antrean.server.domain.bookings import Bookings, Replayed, RequestKey
 from antrean.server.domain.errors import BookingError, ErrorKind, invalid_argument
 from antrean.server.storage import BookingRecord, BookingState, DatabaseUnavailable
-from antrean.server.transport import convert
+from antrean.server.transport import convert, page_tokens
 from antrean.server.transport.auth import current_principal
 from antrean.server.transport.status import to_status
 from antrean.v1 import booking_pb2, booking_service_pb2_grpc
@@ -111,6 +109,7 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
             booking_code=request.booking_code,
             key=_request_key("CheckIn", request),
             encode=reply.encode,
+            caller=current_principal().name,
         )
         return reply.send(outcome)
 
@@ -122,7 +121,10 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
         office_id = principal.office_id or request.office_id
         lookup = request.WhichOneof("lookup")
         if lookup == "booking_code":
-            record = self._bookings.get_by_code(request.booking_code, office_id)
+            principal.check_code_lookup()
+            record = self._bookings.get_by_code(
+                request.booking_code, office_id, principal.name
+            )
         elif lookup == "phone_number":
             record = self._bookings.get_active(request.phone_number, office_id)
         else:
@@ -142,15 +144,16 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
         state = _state_filter(request.state)
         page_size = _page_size(request.page_size)
         query = f"{request.office_id}|{service_date}|{request.state}"
-        offset = _offset_from_token(request.page_token, query)
+        after = page_tokens.decode(request.page_token, query)
         records = self._bookings.list(
-            request.office_id, service_date, state, offset, page_size + 1
+            request.office_id, service_date, state, after, page_size + 1
         )
+        page = records[:page_size]
         response = api.ListBookingsResponse(
-            bookings=[self._booking(record) for record in records[:page_size]]
+            bookings=[self._booking(record) for record in page]
         )
         if len(records) > page_size:
-            response.next_page_token = _token(offset + page_size, query)
+            response.next_page_token = page_tokens.encode(page[-1], query)
         return response
 
     @_refusals
@@ -247,34 +250,6 @@ def _page_size(requested: int) -> int:
             "INVALID_PAGE_SIZE", "page_size", "page_size must not be negative."
         )
     return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
-def _token(offset: int, query: str) -> str:
-    payload = json.dumps({"offset": offset, "query": _digest(query)})
-    return base64.urlsafe_b64encode(payload.encode()).decode()
-
-
-def _offset_from_token(token: str, query: str) -> int:
-    if not token:
-        return 0
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        offset = int(payload["offset"])
-        valid = payload["query"] == _digest(query) and offset >= 0
-    except (ValueError, KeyError, TypeError):
-        valid = False
-    if not valid:
-        raise invalid_argument(
-            "INVALID_PAGE_TOKEN",
-            "page_token",
-            "The page token is not from a previous page of this same list; "
-            "start again without a token.",
-        )
-    return offset
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _internal_error() -> BookingError:
