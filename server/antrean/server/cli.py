@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -133,8 +134,11 @@ def serve(settings: Settings) -> None:
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format="%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
     )
+    # Log times in UTC, as stored instants are: never the server's own zone.
+    logging.Formatter.converter = time.gmtime
     # Alembic narrates every step at INFO; "migration applied" says what matters.
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
