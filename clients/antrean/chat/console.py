@@ -16,13 +16,11 @@ import click
 import grpc
 
 from antrean.chat.conversation import Conversation
-from antrean.chat.messages import LANGUAGES
+from antrean.chat.options import conversation_options
 from antrean.client import BookingClient
-from antrean.client.client import DEFAULT_SERVER
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_OFFICE = "jakarta-pusat"
 # Long enough for a server that is still starting, short enough for a person.
 CONNECT_TIMEOUT_SECONDS = 5.0
 PROMPT = "> "
@@ -59,42 +57,7 @@ def connect(target: str, token: str | None) -> BookingClient:
     metavar="NUMBER",
     help="The WhatsApp number the messages come from, e.g. +6281234567890.",
 )
-@click.option(
-    "--server",
-    default=DEFAULT_SERVER,
-    envvar="ANTREAN_SERVER",
-    show_default=True,
-    show_envvar=True,
-    metavar="HOST:PORT",
-    help="The antrean server to call.",
-)
-@click.option(
-    "--office",
-    default=DEFAULT_OFFICE,
-    envvar="ANTREAN_OFFICE",
-    show_default=True,
-    show_envvar=True,
-    metavar="ID",
-    help="The office whose queue the messages book.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES, case_sensitive=False),
-    default="id",
-    envvar="ANTREAN_LANG",
-    show_default=True,
-    show_envvar=True,
-    help="The language of the replies: Indonesian (id) or English (en).",
-)
-@click.option(
-    "--token",
-    envvar="ANTREAN_TOKEN",
-    metavar="TOKEN",
-    show_envvar=True,
-    default=None,
-    help="The gateway's token for the server, when it requires one. "
-    "Prefer the environment variable: a command line is visible to others.",
-)
+@conversation_options
 def main(phone: str, server: str, office: str, lang: str, token: str | None) -> None:
     """Chat with antrean as a citizen would on WhatsApp.
 

@@ -15,16 +15,15 @@ from dataclasses import dataclass
 import click
 import uvicorn
 
-from antrean.chat.console import DEFAULT_OFFICE, ServerUnreachable, connect
+from antrean.chat.console import ServerUnreachable, connect
 from antrean.chat.conversation import Conversation
-from antrean.chat.messages import LANGUAGES
+from antrean.chat.options import conversation_options
 from antrean.chat.whatsapp.app import create_app
 from antrean.chat.whatsapp.sender import (
     DEFAULT_API_VERSION,
     DEFAULT_GRAPH_URL,
     GraphSender,
 )
-from antrean.client.client import DEFAULT_SERVER
 
 logger = logging.getLogger(__name__)
 
@@ -108,42 +107,7 @@ def _listen_option(
     callback=_listen_option,
     help="Where the webhook listens; put a TLS proxy in front of it.",
 )
-@click.option(
-    "--server",
-    default=DEFAULT_SERVER,
-    envvar="ANTREAN_SERVER",
-    show_default=True,
-    show_envvar=True,
-    metavar="HOST:PORT",
-    help="The antrean server to call.",
-)
-@click.option(
-    "--office",
-    default=DEFAULT_OFFICE,
-    envvar="ANTREAN_OFFICE",
-    show_default=True,
-    show_envvar=True,
-    metavar="ID",
-    help="The office whose queue the messages book.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES, case_sensitive=False),
-    default="id",
-    envvar="ANTREAN_LANG",
-    show_default=True,
-    show_envvar=True,
-    help="The language of the replies: Indonesian (id) or English (en).",
-)
-@click.option(
-    "--token",
-    envvar="ANTREAN_TOKEN",
-    metavar="TOKEN",
-    show_envvar=True,
-    default=None,
-    help="The gateway's token for the antrean server, when it requires one. "
-    "Prefer the environment variable: a command line is visible to others.",
-)
+@conversation_options
 def main(
     listen: tuple[str, int], server: str, office: str, lang: str, token: str | None
 ) -> None:
