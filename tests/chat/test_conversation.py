@@ -182,6 +182,27 @@ def test_two_digit_birth_years_use_the_injected_today(client):
     assert client.calls[0][1]["birth_date"] == date(1927, 11, 20)
 
 
+def test_a_code_from_a_number_already_booked_shows_its_booking(client, chat):
+    nothing_pending = AntreanError(
+        grpc.StatusCode.NOT_FOUND, "PENDING_BOOKING_NOT_FOUND", "refused", {}
+    )
+
+    def confirm_booking(**arguments):
+        client.calls.append(("confirm_booking", arguments))
+        raise nothing_pending
+
+    client.confirm_booking = confirm_booking
+
+    reply = chat.reply(PHONE, "12345678")
+
+    assert [method for method, _ in client.calls] == [
+        "confirm_booking",
+        "get_booking",
+    ]
+    assert BOOKING_CODE in reply
+    assert reply == chat.reply(PHONE, "#cek")
+
+
 def test_an_approval_code_confirms_with_its_digits_only(client, chat):
     chat.reply(PHONE, "0000 2681")
 

@@ -148,11 +148,16 @@ class Conversation:
                 )
                 return messages.request_summary(response, language)
             case ApprovalCode():
-                booking = self._client.confirm_booking(
-                    phone_number=phone_number,
-                    approval_code=command.code,
-                    request_id=request_id,
-                )
+                try:
+                    booking = self._client.confirm_booking(
+                        phone_number=phone_number,
+                        approval_code=command.code,
+                        request_id=request_id,
+                    )
+                except AntreanError as error:
+                    if error.reason != "PENDING_BOOKING_NOT_FOUND":
+                        raise
+                    return self._booking_held_instead(phone_number, error)
                 return messages.confirmation(booking, language)
             case Cancel():
                 booking = self._client.cancel_booking(
@@ -167,6 +172,15 @@ class Conversation:
             case Unrecognised():
                 return messages.help_text(language)
         raise AssertionError(f"unhandled command {command!r}")
+
+    def _booking_held_instead(self, phone_number: str, refusal: AntreanError) -> str:
+        """A code sent by a number that has nothing to confirm: show what it
+        holds, if anything, rather than ask for a request it may not make."""
+        try:
+            booking = self._client.get_booking(phone_number=phone_number)
+        except AntreanError:
+            raise refusal from None
+        return messages.active_booking(booking, self._language)
 
     def _word_refusal(self, error: AntreanError, command: Command) -> str:
         if error.reason in _OPERATOR_REASONS:
