@@ -146,10 +146,33 @@ class ServerProcess:
         self._process.wait(timeout=10)
         self._close_log()
 
+    def wait_for_line(self, text: str, timeout: float = 10.0) -> str:
+        """Waits for the next log line that contains ``text``, and returns it."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(end - time.monotonic(), 0))
+            except queue.Empty:
+                raise AssertionError(
+                    f"no {text!r} in the log: {self.log[-3:]}"
+                ) from None
+            if line is None:
+                raise AssertionError(f"exited before {text!r}: {self.log[-3:]}")
+            if text in line:
+                return line
+
+    def send(self, signum: int) -> None:
+        """Sends a signal and returns at once."""
+        self._process.send_signal(signum)
+
     def stop(self) -> int:
         """SIGTERM, then waits for the graceful shutdown; returns the status."""
         if self._process.poll() is None:
             self._process.terminate()
+        return self.wait_exit()
+
+    def wait_exit(self) -> int:
+        """Waits for the server to exit; returns the status."""
         try:
             status = self._process.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -535,6 +535,11 @@ def test_invalid_environment_variable_is_refused_naming_it(variable, value):
         ("--database", "database_url", "postgresql+psycopg2://antrean@db/antrean"),
         ("--database", "database_url", "postgresql://antrean:pw@db:abc/antrean"),
         ("--database", "database_url", "postgresql://antrean@db/antrean?bogus=1"),
+        (
+            "--database",
+            "database_url",
+            "postgresql://antrean@db/antrean?connect_timeout=abc",
+        ),
         ("--test-clock", "test_clock", "2027-07-19T07:00:00"),
     ],
 )
@@ -546,6 +551,16 @@ def test_invalid_option_is_refused_naming_it(option, name, value):
 
 
 # The test clock
+
+
+def test_a_password_with_a_slash_is_told_to_be_percent_encoded():
+    url = "postgresql://antrean:pa/ss@db:5432/antrean"
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={}, overrides={"database_url": url})
+
+    assert "percent-encoded" in str(caught.value)
+    assert "pa/ss" not in str(caught.value)
 
 
 def test_libpq_options_in_a_postgresql_url_are_accepted():

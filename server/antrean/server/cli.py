@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,9 +112,17 @@ def serve(settings: Settings) -> None:
         click.echo(f"antrean-server: {error}", err=True)
         sys.exit(1)
 
+    stopping = threading.Event()
+
     def shut_down(signum, _frame):
+        # A second signal (Ctrl-C twice, `timeout`) must not stop the server
+        # again while the first stop drains: grpc's stop is not reentrant.
+        if stopping.is_set():
+            logger.info("already shutting down signal=%s", signal.Signals(signum).name)
+            return
+        stopping.set()
         logger.info("shutting down signal=%s", signal.Signals(signum).name)
-        server.stop()
+        threading.Thread(target=server.stop, name="antrean-stop").start()
 
     # Before the start line: whoever reads it may stop the server at once.
     signal.signal(signal.SIGTERM, shut_down)

@@ -49,7 +49,8 @@ def parse_database_url(value: str) -> str:
         urllib.parse.urlsplit(url).port  # noqa: B018 (raises for a bad port)
     except ValueError:
         raise Invalid(
-            "the port after the host must be a number from 1 to 65535"
+            "the port after the host must be a number from 1 to 65535 (a password "
+            "holding / # ? @ [ ] or : must be percent-encoded, e.g. / as %2F)"
         ) from None
     if dialect == "postgresql":
         _check_connection_options(url)
@@ -68,6 +69,27 @@ def _check_connection_options(url: str) -> None:
             f"unknown connection option {unknown[0]!r} after '?'; PostgreSQL "
             "takes libpq's parameters, e.g. ?sslmode=require&connect_timeout=5"
         )
+    for name in sorted(_INTEGER_OPTIONS & set(given)):
+        value = given[name][-1]
+        if not value.strip().lstrip("-").isdigit():
+            raise Invalid(
+                f"the connection option {name}={value!r} must be a whole number, "
+                f"e.g. ?{name}=5"
+            )
+
+
+# libpq's connection options whose values are whole numbers.
+_INTEGER_OPTIONS = frozenset(
+    {
+        "connect_timeout",
+        "keepalives",
+        "keepalives_count",
+        "keepalives_idle",
+        "keepalives_interval",
+        "port",
+        "tcp_user_timeout",
+    }
+)
 
 
 def parse_test_clock(value: str) -> datetime:

@@ -1,0 +1,31 @@
+"""SIGTERM and SIGINT stop a real server gracefully, however often they come."""
+
+from __future__ import annotations
+
+import signal
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.integration.processes import ServerProcess, write_config
+
+
+def test_a_second_sigterm_while_draining_changes_nothing(database_url, tmp_path):
+    server = ServerProcess(database_url, write_config(tmp_path)).wait_started()
+    with grpc.insecure_channel(server.target) as channel:
+        # An open stream keeps the first stop draining while the second comes.
+        watch = health_pb2_grpc.HealthStub(channel).Watch(
+            health_pb2.HealthCheckRequest(service="")
+        )
+        assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+
+        server.send(signal.SIGTERM)
+        assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
+        server.wait_for_line("shutting down signal=SIGTERM")
+        server.send(signal.SIGINT)
+        server.wait_for_line("already shutting down signal=SIGINT")
+        watch.cancel()
+
+    assert server.wait_exit() == 0
+    assert any("server stopped" in line for line in server.log)
+    assert not [line for line in server.log if " ERROR " in line]
