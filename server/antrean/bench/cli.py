@@ -287,6 +287,8 @@ def _measure(
         crowd=booked.result,
         server_cpu_health=health.server_cpu,
         server_cpu_crowd=booked.server_cpu,
+        switches_health=health.server_switches,
+        switches_crowd=booked.server_switches,
         load_cpu_health=health.load_cpu,
         load_cpu_crowd=booked.load_cpu,
         machine_busy_health=health.machine_busy,
@@ -302,6 +304,7 @@ class PhaseCost:
 
     result: PhaseResult
     server_cpu: float
+    server_switches: int
     load_cpu: float
     machine_busy: float
 
@@ -312,16 +315,20 @@ def _phase(
     """Plays a phase; returns it with what it cost."""
     with LoadGenerator(server.target, phase) as load:
         server_before, load_before = server.cpu_seconds(), load.cpu_seconds()
+        switches_before = server.context_switches()
         machine_before = machine_cpu()
         with _profiled(server.pid, profile):
             result = load.run()
         server_cpu = server.cpu_seconds() - server_before
+        switches = server.context_switches() - switches_before
         load_cpu = load.cpu_seconds() - load_before
         busy, total = (
             after - before
             for after, before in zip(machine_cpu(), machine_before, strict=True)
         )
-    return PhaseCost(result, server_cpu, load_cpu, busy / total if total else 0.0)
+    return PhaseCost(
+        result, server_cpu, switches, load_cpu, busy / total if total else 0.0
+    )
 
 
 @contextmanager
@@ -340,6 +347,9 @@ def _profiled(pid: int, output: Path | None):
             str(pid),
             "--rate",
             "200",
+            # Only the thread holding the GIL: where the Python work goes.
+            "--gil",
+            "--nonblocking",
             "--format",
             formats.get(output.suffix, "raw"),
             "--output",

@@ -40,6 +40,8 @@ class Figures:
     crowd: PhaseResult
     server_cpu_health: float
     server_cpu_crowd: float
+    switches_health: int
+    switches_crowd: int
     load_cpu_health: float
     load_cpu_crowd: float
     # Share of all the machine's CPUs busy during each phase (any process).
@@ -121,6 +123,12 @@ def table(figures: Figures) -> str:
         (
             "server CPU s / 1,000 health pairs",
             _per_thousand(figures.server_cpu_health, figures.pairs),
+            "",
+        ),
+        (
+            "server context switches / booking, / health pair",
+            f"{_per_one(figures.switches_crowd, figures.confirmed)} / "
+            f"{_per_one(figures.switches_health, figures.pairs)}",
             "",
         ),
         (
@@ -228,6 +236,10 @@ def _milliseconds(p50: float, p99: float) -> str:
 
 def _per_thousand(seconds: float, count: float) -> str:
     return f"{seconds / count * 1000:.2f}" if count else "-"
+
+
+def _per_one(amount: float, count: float) -> str:
+    return f"{amount / count:.1f}" if count else "-"
 
 
 def _markdown(titles: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

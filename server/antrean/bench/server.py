@@ -30,6 +30,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def context_switches(pid: int) -> int:
+    """Context switches of all a process's threads so far, from /proc.
+
+    Each time a thread hands the GIL over (around every SQLite or socket call)
+    the kernel switches threads; the count shows what CPU time alone hides.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except FileNotFoundError:
+            continue  # the thread ended meanwhile
+        for line in status.splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt")):
+                total += int(line.split()[1])
+    return total
+
+
 def machine_cpu() -> tuple[float, float]:
     """All CPUs' busy and total time since boot, in seconds, from /proc/stat."""
     fields = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
@@ -129,6 +147,10 @@ class ServerProcess:
     def cpu_seconds(self) -> float:
         """User plus system CPU time of the server process (all its threads)."""
         return cpu_seconds(self.pid)
+
+    def context_switches(self) -> int:
+        """Context switches of the server's threads so far."""
+        return context_switches(self.pid)
 
     def peak_rss_bytes(self) -> int:
         """The server's peak resident set size (VmHWM)."""
