@@ -179,23 +179,37 @@ def create_server(
     """Builds the server on ``settings.listen`` (port 0 picks a free port).
 
     Raises SchemaOutOfDate when the database needs ``antrean-server migrate``
-    first, and DatabaseUnavailable when it cannot be reached.
+    first, DatabaseUnavailable when it cannot be reached, and ListenError when
+    the address cannot be bound.
     """
     database = database or connect(
         settings.database_url, pool_size=settings.worker_threads
     )
     try:
         _prepare_schema(database)
+        bookings = Bookings(
+            database,
+            {office.id: office for office in settings.offices},
+            clock or make_clock(settings),
+            pending_ttl=settings.pending_ttl,
+            max_approval_attempts=settings.max_approval_attempts,
+        )
+        server, health_servicer = _grpc_server(settings, bookings)
+        port = _bind(server, settings.listen)
     except Exception:
         database.dispose()
         raise
-    bookings = Bookings(
-        database,
-        {office.id: office for office in settings.offices},
-        clock or make_clock(settings),
-        pending_ttl=settings.pending_ttl,
-        max_approval_attempts=settings.max_approval_attempts,
+    running = AntreanServer(
+        server, port, database, bookings, health_servicer, settings=settings
     )
+    running._set_health(True)
+    return running
+
+
+def _grpc_server(
+    settings: Settings, bookings: Bookings
+) -> tuple[grpc.Server, health.HealthServicer]:
+    """The gRPC server with the booking, health and reflection services."""
     auth = AuthInterceptor(
         Credential(c.name, c.token_sha256, c.role, c.office_id)
         for c in settings.clients
@@ -219,19 +233,19 @@ def create_server(
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
+    return server, health_servicer
+
+
+def _bind(server: grpc.Server, listen: str) -> int:
+    """Binds the address; returns the port, or raises ListenError."""
     try:
-        port = server.add_insecure_port(settings.listen)
+        port = server.add_insecure_port(listen)
     except RuntimeError:
         port = 0
     if port == 0:
-        database.dispose()
         raise ListenError(
-            f"cannot listen on {settings.listen}: the port is in use or the "
-            "address is not one of this machine's; choose another with --listen "
-            "or ANTREAN_LISTEN"
+            f"cannot listen on {listen}: the port is in use or the address is "
+            "not one of this machine's; choose another with --listen or "
+            "ANTREAN_LISTEN"
         )
-    running = AntreanServer(
-        server, port, database, bookings, health_servicer, settings=settings
-    )
-    running._set_health(True)
-    return running
+    return port
