@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import grpc
@@ -12,6 +13,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from antrean.client import AntreanError
+from antrean.server.transport.server import ListenError, create_server
 
 
 def test_reflection_lists_the_booking_service(server):
@@ -86,3 +88,13 @@ def test_an_unexpected_purge_failure_is_logged_without_its_text(
     assert "purge failed class=RuntimeError" in caplog.text
     assert "6281234567890" not in caplog.text
     assert "SITI" not in caplog.text
+
+
+def test_a_second_server_on_a_port_in_use_is_refused(server, settings, clock):
+    taken = dataclasses.replace(settings, listen=f"127.0.0.1:{server.port}")
+
+    with pytest.raises(ListenError) as caught:
+        create_server(taken, clock=clock)
+
+    assert f"127.0.0.1:{server.port}" in str(caught.value)
+    assert "--listen" in str(caught.value)
