@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from .conftest import CounterDesk
-from .fakes import Booking, make_booking
+from .fakes import Booking, make_booking, timestamp
 
 
 def _two_pages() -> list[list[Booking]]:
@@ -42,6 +42,26 @@ def test_list_shows_the_bookings_of_every_page(counter: CounterDesk) -> None:
         assert name in result.stdout
     assert "08:30 WIB" in result.stdout
     assert "20-11-1967" in result.stdout
+
+
+def test_list_rows_go_by_slot_hour_then_confirmation(counter: CounterDesk) -> None:
+    def at(hour: int, minute: int):
+        return timestamp(datetime(2027, 7, 18, hour, minute, tzinfo=UTC))
+
+    counter.client.pages = [
+        [
+            make_booking(booking_code="PENDING1", slot_start_time=None),
+            make_booking(booking_code="LATESLOT", slot_start_time=at(2, 0)),
+            make_booking(booking_code="EARLY2ND", confirm_time=at(0, 9)),
+            make_booking(booking_code="EARLY1ST", confirm_time=at(0, 5)),
+        ]
+    ]
+
+    result = counter("list", "--date", "2027-07-18")
+
+    order = ["EARLY1ST", "EARLY2ND", "LATESLOT", "PENDING1"]
+    positions = [result.stdout.index(code) for code in order]
+    assert positions == sorted(positions)
 
 
 def test_list_footer_counts_bookings_per_state(counter: CounterDesk) -> None:

@@ -165,6 +165,20 @@ class ServerProcess:
         """Sends a signal and returns at once."""
         self._process.send_signal(signum)
 
+    def signal_until_exit(self, signum: int, timeout: float = 15.0) -> int:
+        """Sends a signal again and again until the server exits; its status."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self._process.send_signal(signum)  # nothing once it has exited
+            try:
+                status = self._process.wait(timeout=0.02)
+            except subprocess.TimeoutExpired:
+                continue
+            self._close_log()
+            return status
+        self.kill()
+        raise AssertionError(f"still running after {timeout} s of signals")
+
     def stop(self) -> int:
         """SIGTERM, then waits for the graceful shutdown; returns the status."""
         if self._process.poll() is None:

@@ -362,13 +362,23 @@ def list_page(client, page_token="", **fields):
 @pytest.mark.parametrize(
     "payload",
     [
-        {"slot": None, "confirm": None, "id": 2**63},
-        {"slot": "99999-01-01T00:00:00+00:00", "confirm": None, "id": 1},
-        {"slot": "2027-07-19T01:00:00", "confirm": "2027-07-12T03:00:00", "id": 1},
-        {"slot": None, "confirm": None, "id": "1"},
+        {"after": 2**63},
+        {"after": -1},
+        {"after": "1"},
+        {"after": 1.5},
+        {"before": 1},
         [1, 2, 3],
+        "[" * 100_000,
     ],
-    ids=["huge-id", "bad-year", "no-offset", "id-as-text", "not-an-object"],
+    ids=[
+        "huge-id",
+        "negative-id",
+        "id-as-text",
+        "id-as-float",
+        "no-id",
+        "not-an-object",
+        "deeply-nested",
+    ],
 )
 def test_list_with_a_made_up_page_token_is_refused(client, payload):
     import base64
@@ -378,7 +388,8 @@ def test_list_with_a_made_up_page_token_is_refused(client, payload):
     query = json.loads(base64.urlsafe_b64decode(first.next_page_token or "e30="))
     if isinstance(payload, dict):
         payload = {**payload, "query": query.get("query", "")}
-    token = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    token = base64.urlsafe_b64encode(text.encode()).decode()
 
     error = refusal(list_page, client, page_token=token)
 
@@ -406,6 +417,21 @@ def test_list_pages_skip_nothing_while_bookings_are_checked_in(client, clock):
         seen += [b.booking_code for b in page.bookings]
 
     assert sorted(seen) == sorted(b.booking_code for b in booked)
+
+
+def test_list_pages_skip_nothing_while_requests_are_confirmed(client):
+    for n in range(4):
+        confirmed(client, phone_number=f"+62812000{n:05d}")
+    late = request(client, phone_number="+6281200000099")
+    first = list_page(client, page_size=4)
+    client.confirm_booking(
+        phone_number="+6281200000099", approval_code=late.approval_code
+    )
+    rest = list_page(client, page_token=first.next_page_token, page_size=4)
+
+    listed = [b.phone_number for b in [*first.bookings, *rest.bookings]]
+    assert len(listed) == len(set(listed)) == 5
+    assert rest.bookings[-1].state == State.STATE_CONFIRMED
 
 
 def test_reads_show_an_expired_request_and_a_no_show_as_such(client, clock):

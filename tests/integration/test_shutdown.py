@@ -29,3 +29,13 @@ def test_a_second_sigterm_while_draining_changes_nothing(database_url, tmp_path)
     assert server.wait_exit() == 0
     assert any("server stopped" in line for line in server.log)
     assert not [line for line in server.log if " ERROR " in line]
+
+
+def test_a_second_ctrl_c_after_the_stop_still_exits_cleanly(database_url, tmp_path):
+    server = ServerProcess(database_url, write_config(tmp_path)).wait_started()
+
+    server.send(signal.SIGINT)
+    server.wait_for_line("server stopped")
+
+    # Ctrl-C pressed on and on while the process tears down.
+    assert server.signal_until_exit(signal.SIGINT) == 0

@@ -118,7 +118,7 @@ def booking_fields(booking: Booking) -> list[tuple[str, str]]:
         ("Time zone", zone_name),
         ("Queue number", format_queue_number(booking)),
         ("Requested", format_time(booking, "create_time")),
-        ("Expires", format_time(booking, "expire_time")),
+        ("Request expires", format_time(booking, "expire_time")),
         ("Confirmed", format_time(booking, "confirm_time")),
         ("Checked in", format_time(booking, "check_in_time")),
         ("Cancelled", format_time(booking, "cancel_time")),
@@ -130,8 +130,17 @@ def booking_details(booking: Booking) -> RenderableType:
     return _label_grid(booking_fields(booking))
 
 
+def _counter_order(booking: Booking) -> tuple[bool, int, int]:
+    """Slot start, then confirmation; the server lists by request (stable
+    pages), and ``sorted`` keeps that order among equals."""
+    if not booking.HasField("slot_start_time"):
+        return (True, 0, 0)
+    return (False, booking.slot_start_time.seconds, booking.confirm_time.seconds)
+
+
 def bookings_table(bookings: Sequence[Booking], title: str) -> Table:
-    """Returns the day's bookings as a table in the order the server gave."""
+    """Returns the day's bookings as a table by slot, then by confirmation;
+    bookings without a slot last, in the order they were requested."""
     table = Table(title=title, title_justify="left")
     table.add_column("Hour", no_wrap=True)
     table.add_column("Code", no_wrap=True)
@@ -139,7 +148,7 @@ def bookings_table(bookings: Sequence[Booking], title: str) -> Table:
     table.add_column("Birth date", no_wrap=True)
     table.add_column("State", no_wrap=True)
     table.add_column("Queue", justify="right", no_wrap=True)
-    for booking in bookings:
+    for booking in sorted(bookings, key=_counter_order):
         table.add_row(
             format_hour(booking),
             booking.booking_code or UNSET,

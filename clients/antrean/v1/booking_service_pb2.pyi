@@ -337,7 +337,9 @@ class ListBookingsRequest(_message.Message):
     page_size: _builtins.int
     """Optional. At most this many bookings per page: 50 when 0, at most 500."""
     page_token: _builtins.str
-    """Optional. The `next_page_token` of the previous page."""
+    """Optional. The `next_page_token` of the previous page; the other fields
+    must be those of the request that returned it.
+    """
     @_builtins.property
     def service_date(self) -> _date_pb2.Date:
         """Required. The service date whose bookings are listed."""

@@ -234,7 +234,7 @@ class BookingServiceServicer:
 
         Errors: INVALID_ARGUMENT (`INVALID_BOOKING_CODE`, `INVALID_PHONE_NUMBER`,
         `MISSING_LOOKUP`); NOT_FOUND (`BOOKING_NOT_FOUND`,
-        `ACTIVE_BOOKING_NOT_FOUND`); PERMISSION_DENIED
+        `ACTIVE_BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`); PERMISSION_DENIED
         (`BOOKING_OF_ANOTHER_OFFICE`; `ROLE_NOT_ALLOWED` for a gateway's lookup by
         code); RESOURCE_EXHAUSTED (`TOO_MANY_FAILED_LOOKUPS` with metadata
         `retry_after_seconds`). Read-only; always safe to retry.
@@ -244,8 +244,14 @@ class BookingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListBookings(self, request, context):
-        """Lists the bookings of one office and service date, by slot and then by
-        confirmation time.
+        """Lists the bookings of one office and service date, in the order they were
+        requested.
+
+        That order never changes, so paging never skips or repeats a booking: one
+        requested while the pages are read comes on a later page. A booking's state
+        may change between pages; with a `state` filter it is listed only if it
+        is in that state when its page is read. Sort by `slot_start_time` for the
+        order of the counter.
 
         Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
         `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).

@@ -148,14 +148,20 @@ class BookingServiceStub:
 
     Errors: INVALID_ARGUMENT (`INVALID_BOOKING_CODE`, `INVALID_PHONE_NUMBER`,
     `MISSING_LOOKUP`); NOT_FOUND (`BOOKING_NOT_FOUND`,
-    `ACTIVE_BOOKING_NOT_FOUND`); PERMISSION_DENIED
+    `ACTIVE_BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`); PERMISSION_DENIED
     (`BOOKING_OF_ANOTHER_OFFICE`; `ROLE_NOT_ALLOWED` for a gateway's lookup by
     code); RESOURCE_EXHAUSTED (`TOO_MANY_FAILED_LOOKUPS` with metadata
     `retry_after_seconds`). Read-only; always safe to retry.
     """
     ListBookings: _grpc.UnaryUnaryMultiCallable[_booking_service_pb2.ListBookingsRequest, _booking_service_pb2.ListBookingsResponse]
-    """Lists the bookings of one office and service date, by slot and then by
-    confirmation time.
+    """Lists the bookings of one office and service date, in the order they were
+    requested.
+
+    That order never changes, so paging never skips or repeats a booking: one
+    requested while the pages are read comes on a later page. A booking's state
+    may change between pages; with a `state` filter it is listed only if it
+    is in that state when its page is read. Sort by `slot_start_time` for the
+    order of the counter.
 
     Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
     `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).
@@ -287,14 +293,20 @@ class BookingServiceAsyncStub(BookingServiceStub):
 
     Errors: INVALID_ARGUMENT (`INVALID_BOOKING_CODE`, `INVALID_PHONE_NUMBER`,
     `MISSING_LOOKUP`); NOT_FOUND (`BOOKING_NOT_FOUND`,
-    `ACTIVE_BOOKING_NOT_FOUND`); PERMISSION_DENIED
+    `ACTIVE_BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`); PERMISSION_DENIED
     (`BOOKING_OF_ANOTHER_OFFICE`; `ROLE_NOT_ALLOWED` for a gateway's lookup by
     code); RESOURCE_EXHAUSTED (`TOO_MANY_FAILED_LOOKUPS` with metadata
     `retry_after_seconds`). Read-only; always safe to retry.
     """
     ListBookings: _aio.UnaryUnaryMultiCallable[_booking_service_pb2.ListBookingsRequest, _booking_service_pb2.ListBookingsResponse]  # type: ignore[assignment]
-    """Lists the bookings of one office and service date, by slot and then by
-    confirmation time.
+    """Lists the bookings of one office and service date, in the order they were
+    requested.
+
+    That order never changes, so paging never skips or repeats a booking: one
+    requested while the pages are read comes on a later page. A booking's state
+    may change between pages; with a `state` filter it is listed only if it
+    is in that state when its page is read. Sort by `slot_start_time` for the
+    order of the counter.
 
     Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
     `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).
@@ -453,7 +465,7 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
 
         Errors: INVALID_ARGUMENT (`INVALID_BOOKING_CODE`, `INVALID_PHONE_NUMBER`,
         `MISSING_LOOKUP`); NOT_FOUND (`BOOKING_NOT_FOUND`,
-        `ACTIVE_BOOKING_NOT_FOUND`); PERMISSION_DENIED
+        `ACTIVE_BOOKING_NOT_FOUND`, `OFFICE_NOT_FOUND`); PERMISSION_DENIED
         (`BOOKING_OF_ANOTHER_OFFICE`; `ROLE_NOT_ALLOWED` for a gateway's lookup by
         code); RESOURCE_EXHAUSTED (`TOO_MANY_FAILED_LOOKUPS` with metadata
         `retry_after_seconds`). Read-only; always safe to retry.
@@ -465,8 +477,14 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _booking_service_pb2.ListBookingsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_booking_service_pb2.ListBookingsResponse, _abc.Awaitable[_booking_service_pb2.ListBookingsResponse]]:
-        """Lists the bookings of one office and service date, by slot and then by
-        confirmation time.
+        """Lists the bookings of one office and service date, in the order they were
+        requested.
+
+        That order never changes, so paging never skips or repeats a booking: one
+        requested while the pages are read comes on a later page. A booking's state
+        may change between pages; with a `state` filter it is listed only if it
+        is in that state when its page is read. Sort by `slot_start_time` for the
+        order of the counter.
 
         Errors: INVALID_ARGUMENT (`INVALID_SERVICE_DATE`, `INVALID_STATE`,
         `INVALID_PAGE_SIZE`, `INVALID_PAGE_TOKEN`); NOT_FOUND (`OFFICE_NOT_FOUND`).

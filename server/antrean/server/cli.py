@@ -137,6 +137,10 @@ def serve(settings: Settings) -> None:
         ",".join(f"{o.id}({o.time_zone})" for o in settings.offices),
     )
     server.wait()
+    # The process still tears down for a moment: a late second Ctrl-C must not
+    # turn a clean stop into an exit status of 130.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logger.info("server stopped")
 
 

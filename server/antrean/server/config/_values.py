@@ -45,12 +45,14 @@ def parse_database_url(value: str) -> str:
             f"the driver {driver!r} is not installed; write {dialect}:// (or "
             f"{dialect}+{_DRIVERS[dialect][0]}://)"
         )
+    if urllib.parse.urlsplit(url).netloc.count("@") > 1:
+        raise Invalid(_PERCENT_ENCODE)
     try:
         urllib.parse.urlsplit(url).port  # noqa: B018 (raises for a bad port)
     except ValueError:
         raise Invalid(
-            "the port after the host must be a number from 1 to 65535 (a password "
-            "holding / # ? @ [ ] or : must be percent-encoded, e.g. / as %2F)"
+            "the port after the host must be a number from 1 to 65535 "
+            f"({_PERCENT_ENCODE})"
         ) from None
     if dialect == "postgresql":
         _check_connection_options(url)
@@ -69,8 +71,11 @@ def _check_connection_options(url: str) -> None:
             f"unknown connection option {unknown[0]!r} after '?'; PostgreSQL "
             "takes libpq's parameters, e.g. ?sslmode=require&connect_timeout=5"
         )
+    for name, values in sorted(given.items()):
+        if len(values) > 1:
+            raise Invalid(f"the connection option {name} is given twice; keep one")
     for name in sorted(_INTEGER_OPTIONS & set(given)):
-        value = given[name][-1]
+        [value] = given[name]
         if not value.strip().lstrip("-").isdigit():
             raise Invalid(
                 f"the connection option {name}={value!r} must be a whole number, "
@@ -78,6 +83,10 @@ def _check_connection_options(url: str) -> None:
             )
 
 
+_PERCENT_ENCODE = (
+    "a user name or password holding / # ? @ [ ] or : must be percent-encoded, "
+    "e.g. @ as %40 and / as %2F"
+)
 # libpq's connection options whose values are whole numbers.
 _INTEGER_OPTIONS = frozenset(
     {

@@ -29,7 +29,6 @@ from antrean.server.storage import (
     BookingState,
     Conflict,
     Database,
-    ListPosition,
     SlotRecord,
 )
 from antrean.server.storage.transaction import PendingBooking, Transaction
@@ -271,6 +270,8 @@ class Bookings:
     ) -> BookingRecord:
         """The booking with this code; ``caller``'s misses are throttled."""
         code = rules.parse_booking_code(booking_code)
+        if office_id:
+            self.office(office_id)  # an unknown office is no miss of a code
         now = self._clock.now()
         self._code_guesses.check(caller, now)
         booking = self._database.reading(lambda tx: tx.booking_by_code(code))
@@ -287,6 +288,8 @@ class Bookings:
 
     def get_active(self, phone_number: str, office_id: str = "") -> BookingRecord:
         phone_number = normalize_phone_number(phone_number)
+        if office_id:
+            self.office(office_id)
         now = self._clock.now()
         booking = self._database.reading(lambda tx: tx.active_booking(phone_number))
         # Another office's booking looks like none, so that a number's bookings
@@ -304,7 +307,7 @@ class Bookings:
         office_id: str,
         service_date: date,
         state: BookingState | None,
-        after: ListPosition | None,
+        after_id: int | None,
         limit: int,
     ) -> list[BookingRecord]:
         """A page of the day's bookings, each in the state it has by now (R9)."""
@@ -316,7 +319,7 @@ class Bookings:
             # purge; a list (and its state filter) must not wait for that.
             with self._database.write() as tx:
                 tx.release_stale_of_day(office_id, service_date, now)
-                return tx.list_bookings(office_id, service_date, state, after, limit)
+                return tx.list_bookings(office_id, service_date, state, after_id, limit)
 
         return self._database.retrying(once, replayable=True)
 

@@ -14,7 +14,6 @@ from antrean.server.storage.errors import (
 from antrean.server.storage.records import (
     BookingRecord,
     BookingState,
-    ListPosition,
     SlotRecord,
 )
 
@@ -24,7 +23,6 @@ __all__ = [
     "Conflict",
     "Database",
     "DatabaseUnavailable",
-    "ListPosition",
     "SchemaOutOfDate",
     "SlotRecord",
     "connect",

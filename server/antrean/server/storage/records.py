@@ -19,20 +19,6 @@ class BookingState(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
-@dataclass(frozen=True)
-class ListPosition:
-    """Where a list of a day's bookings stopped: its last booking's sort key.
-
-    The list is ordered by slot start, confirmation time and id, bookings
-    without a slot last (by id). The key never changes once a booking has a
-    slot, so a page that follows never skips or repeats one.
-    """
-
-    slot_start_time: datetime | None
-    confirm_time: datetime | None
-    id: int
-
-
 # The states that count for "one active booking per number" (I2).
 ACTIVE_STATES = (BookingState.PENDING, BookingState.CONFIRMED)
 

@@ -18,7 +18,6 @@ from antrean.server.storage.records import (
     ACTIVE_STATES,
     BookingRecord,
     BookingState,
-    ListPosition,
     SlotRecord,
 )
 from antrean.server.storage.schema import (
@@ -270,23 +269,22 @@ class Transaction:
         office_id: str,
         service_date: date,
         state: BookingState | None,
-        after: ListPosition | None,
+        after_id: int | None,
         limit: int,
     ) -> list[BookingRecord]:
-        """A day's bookings in ListPosition's order, from after ``after`` on."""
+        """A day's bookings in the order they were requested, after ``after_id``.
+
+        The id never changes, so paging by it never skips or repeats a booking,
+        whatever happens to the others meanwhile.
+        """
         query = _bookings_where(
             bookings.c.office_id == office_id, bookings.c.service_date == service_date
         )
         if state is not None:
             query = query.where(bookings.c.state == state.value)
-        if after is not None:
-            query = query.where(_after(after))
-        query = query.order_by(
-            bookings.c.slot_start_time.is_(None),
-            bookings.c.slot_start_time,
-            bookings.c.confirm_time,
-            bookings.c.id,
-        ).limit(limit)
+        if after_id is not None:
+            query = query.where(bookings.c.id > after_id)
+        query = query.order_by(bookings.c.id).limit(limit)
         return [_booking(row) for row in self._connection.execute(query)]
 
     def release_stale_of_day(
@@ -500,32 +498,6 @@ class Transaction:
             _UPDATE_BOOKING, {"booking_id": booking_id, **values}
         ).one()
         return _booking(row)
-
-
-def _after(position: ListPosition) -> sa.ColumnElement[bool]:
-    """The bookings that come after ``position`` in a day's list.
-
-    A booking gets its slot and its confirmation time in the same statement,
-    so within the bookings that have a slot, confirm_time is never NULL.
-    """
-    slot, confirm, id_ = (
-        bookings.c.slot_start_time,
-        bookings.c.confirm_time,
-        bookings.c.id,
-    )
-    if position.slot_start_time is None:
-        return sa.and_(slot.is_(None), id_ > position.id)
-    return sa.or_(
-        slot.is_(None),
-        slot > position.slot_start_time,
-        sa.and_(
-            slot == position.slot_start_time,
-            sa.or_(
-                confirm > position.confirm_time,
-                sa.and_(confirm == position.confirm_time, id_ > position.id),
-            ),
-        ),
-    )
 
 
 def _booking(row: sa.Row | Sequence) -> BookingRecord:

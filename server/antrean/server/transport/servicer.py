@@ -144,16 +144,16 @@ class BookingServicer(booking_service_pb2_grpc.BookingServiceServicer):
         state = _state_filter(request.state)
         page_size = _page_size(request.page_size)
         query = f"{request.office_id}|{service_date}|{request.state}"
-        after = page_tokens.decode(request.page_token, query)
+        after_id = page_tokens.decode(request.page_token, query)
         records = self._bookings.list(
-            request.office_id, service_date, state, after, page_size + 1
+            request.office_id, service_date, state, after_id, page_size + 1
         )
         page = records[:page_size]
         response = api.ListBookingsResponse(
             bookings=[self._booking(record) for record in page]
         )
         if len(records) > page_size:
-            response.next_page_token = page_tokens.encode(page[-1], query)
+            response.next_page_token = page_tokens.encode(page[-1].id, query)
         return response
 
     @_refusals
