@@ -162,7 +162,7 @@ class ServerProcess:
                 return line
 
     def send(self, signum: int) -> None:
-        """Sends a signal and returns at once."""
+        """Sends a signal and returns at once (nothing once the server exited)."""
         self._process.send_signal(signum)
 
     def signal_until_exit(self, signum: int, timeout: float = 15.0) -> int:

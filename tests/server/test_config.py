@@ -545,6 +545,9 @@ def test_invalid_environment_variable_is_refused_naming_it(variable, value):
             "database_url",
             "postgresql://antrean@db/antrean?connect_timeout=abc&connect_timeout=5",
         ),
+        ("--database", "database_url", "postgresql://antrean@db/antrean?port=--5"),
+        ("--database", "database_url", "postgresql://antrean@db/antrean?port=²"),
+        ("--database", "database_url", "sqlite:////tmp/antrean.db?timeout=abc"),
         ("--test-clock", "test_clock", "2027-07-19T07:00:00"),
     ],
 )
@@ -563,8 +566,10 @@ def test_invalid_option_is_refused_naming_it(option, name, value):
     [
         ("postgresql://antrean:pa/ss@db:5432/antrean", "pa/ss"),
         ("postgresql://antrean:hunter@Secret99@db/antrean", "Secret99"),
+        ("postgresql://antrean:pa[ss@db/antrean", "pa[ss"),
+        ("postgresql://antrean:pa]ss@db/antrean", "pa]ss"),
     ],
-    ids=["slash", "at-sign"],
+    ids=["slash", "at-sign", "opening-bracket", "closing-bracket"],
 )
 def test_a_password_needing_percent_encoding_is_refused_unshown(url, secret):
     with pytest.raises(ConfigError) as caught:

@@ -130,12 +130,13 @@ def booking_details(booking: Booking) -> RenderableType:
     return _label_grid(booking_fields(booking))
 
 
-def _counter_order(booking: Booking) -> tuple[bool, int, int]:
+def _counter_order(booking: Booking) -> tuple[bool, int, int, int, int]:
     """Slot start, then confirmation; the server lists by request (stable
     pages), and ``sorted`` keeps that order among equals."""
     if not booking.HasField("slot_start_time"):
-        return (True, 0, 0)
-    return (False, booking.slot_start_time.seconds, booking.confirm_time.seconds)
+        return (True, 0, 0, 0, 0)
+    slot, confirm = booking.slot_start_time, booking.confirm_time
+    return (False, slot.seconds, slot.nanos, confirm.seconds, confirm.nanos)
 
 
 def bookings_table(bookings: Sequence[Booking], title: str) -> Table:

@@ -112,17 +112,19 @@ def serve(settings: Settings) -> None:
         click.echo(f"antrean-server: {error}", err=True)
         sys.exit(1)
 
-    stopping = threading.Event()
+    stopping: list[threading.Thread] = []
 
     def shut_down(signum, _frame):
-        # A second signal (Ctrl-C twice, `timeout`) must not stop the server
-        # again while the first stop drains: grpc's stop is not reentrant.
-        if stopping.is_set():
-            logger.info("already shutting down signal=%s", signal.Signals(signum).name)
-            return
-        stopping.set()
+        # Further signals (Ctrl-C twice, `timeout`, a supervisor) are ignored
+        # from here on, before anything else: grpc's stop is not reentrant,
+        # and a handler that ran again inside itself could deadlock on a lock.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if stopping:
+            return  # a signal that came before the two lines above
+        stopping.append(threading.Thread(target=server.stop, name="antrean-stop"))
         logger.info("shutting down signal=%s", signal.Signals(signum).name)
-        threading.Thread(target=server.stop, name="antrean-stop").start()
+        stopping[0].start()
 
     # Before the start line: whoever reads it may stop the server at once.
     signal.signal(signal.SIGTERM, shut_down)
@@ -137,10 +139,6 @@ def serve(settings: Settings) -> None:
         ",".join(f"{o.id}({o.time_zone})" for o in settings.offices),
     )
     server.wait()
-    # The process still tears down for a moment: a late second Ctrl-C must not
-    # turn a clean stop into an exit status of 130.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logger.info("server stopped")
 
 

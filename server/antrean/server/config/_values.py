@@ -45,17 +45,24 @@ def parse_database_url(value: str) -> str:
             f"the driver {driver!r} is not installed; write {dialect}:// (or "
             f"{dialect}+{_DRIVERS[dialect][0]}://)"
         )
-    if urllib.parse.urlsplit(url).netloc.count("@") > 1:
-        raise Invalid(_PERCENT_ENCODE)
     try:
-        urllib.parse.urlsplit(url).port  # noqa: B018 (raises for a bad port)
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (raises for a bad port)
     except ValueError:
+        # A bad port, or a [ or ] outside an IPv6 address.
         raise Invalid(
             "the port after the host must be a number from 1 to 65535 "
             f"({_PERCENT_ENCODE})"
         ) from None
+    if parts.netloc.count("@") > 1:
+        raise Invalid(_PERCENT_ENCODE)
     if dialect == "postgresql":
         _check_connection_options(url)
+    elif parts.query:
+        raise Invalid(
+            "a SQLite URL takes no ?options; write the file alone, e.g. "
+            "sqlite:///antrean.db"
+        )
     return url
 
 
@@ -76,7 +83,7 @@ def _check_connection_options(url: str) -> None:
             raise Invalid(f"the connection option {name} is given twice; keep one")
     for name in sorted(_INTEGER_OPTIONS & set(given)):
         [value] = given[name]
-        if not value.strip().lstrip("-").isdigit():
+        if not _WHOLE_NUMBER.fullmatch(value.strip()):
             raise Invalid(
                 f"the connection option {name}={value!r} must be a whole number, "
                 f"e.g. ?{name}=5"
@@ -87,6 +94,7 @@ _PERCENT_ENCODE = (
     "a user name or password holding / # ? @ [ ] or : must be percent-encoded, "
     "e.g. @ as %40 and / as %2F"
 )
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 # libpq's connection options whose values are whole numbers.
 _INTEGER_OPTIONS = frozenset(
     {
