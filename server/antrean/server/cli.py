@@ -112,9 +112,10 @@ def serve(settings: Settings) -> None:
         click.echo(f"antrean-server: {error}", err=True)
         sys.exit(1)
 
-    stopping: list[threading.Thread] = []
+    stopping = False
 
     def shut_down(signum, _frame):
+        nonlocal stopping
         # Further signals (Ctrl-C twice, `timeout`, a supervisor) are ignored
         # from here on, before anything else: grpc's stop is not reentrant,
         # and a handler that ran again inside itself could deadlock on a lock.
@@ -122,9 +123,9 @@ def serve(settings: Settings) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if stopping:
             return  # a signal that came before the two lines above
-        stopping.append(threading.Thread(target=server.stop, name="antrean-stop"))
+        stopping = True
         logger.info("shutting down signal=%s", signal.Signals(signum).name)
-        stopping[0].start()
+        threading.Thread(target=server.stop, name="antrean-stop").start()
 
     # Before the start line: whoever reads it may stop the server at once.
     signal.signal(signal.SIGTERM, shut_down)

@@ -247,8 +247,6 @@ class Bookings:
         """
         office = self.office(office_id)
         code = rules.parse_booking_code(booking_code)
-        started = self._clock.now()
-        self._code_guesses.check(caller, started)
 
         def body(tx: Transaction, now: datetime) -> BookingRecord:
             booking = tx.booking_by_code(code, for_update=True)
@@ -257,11 +255,8 @@ class Bookings:
             number = tx.next_queue_number(office.id, booking.service_date)
             return tx.check_in(booking.id, queue_number=number, now=now)
 
-        try:
+        with self._code_guesses.lookup(caller, self._clock.now()):
             return self._run(key, encode, body)
-        except BookingError as refusal:
-            self._code_guesses.record(caller, refusal, started)
-            raise
 
     # Reads.
 
@@ -273,17 +268,12 @@ class Bookings:
         if office_id:
             self.office(office_id)  # an unknown office is no miss of a code
         now = self._clock.now()
-        self._code_guesses.check(caller, now)
-        booking = self._database.reading(lambda tx: tx.booking_by_code(code))
-        refusal = None
-        if booking is None:
-            refusal = rules.booking_not_found()
-        elif office_id and booking.office_id != office_id:
-            refusal = rules.booking_of_another_office()
-        if refusal is not None:
-            self._code_guesses.record(caller, refusal, now)
-            raise refusal
-        assert booking is not None
+        with self._code_guesses.lookup(caller, now):
+            booking = self._database.reading(lambda tx: tx.booking_by_code(code))
+            if booking is None:
+                raise rules.booking_not_found()
+            if office_id and booking.office_id != office_id:
+                raise rules.booking_of_another_office()
         return rules.as_of(booking, now)
 
     def get_active(self, phone_number: str, office_id: str = "") -> BookingRecord:

@@ -9,9 +9,11 @@ window. The counts live in the server process: each replica keeps its own.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import deque
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from antrean.server.domain.errors import BookingError, ErrorKind
@@ -33,6 +35,17 @@ class CodeGuesses:
         self._window = window
         self._misses: dict[str, deque[datetime]] = {}
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def lookup(self, caller: str, now: datetime) -> Iterator[None]:
+        """Holds one lookup by code: refused up front when the caller missed too
+        often, counted when the block refuses with a miss."""
+        self.check(caller, now)
+        try:
+            yield
+        except BookingError as refusal:
+            self.record(caller, refusal, now)
+            raise
 
     def check(self, caller: str, now: datetime) -> None:
         """Refuses a caller with too many recent misses (RESOURCE_EXHAUSTED)."""
